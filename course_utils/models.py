@@ -1,0 +1,111 @@
+"""The VGG family as data plus one builder.
+
+A VGG is a ``conv_arch``: one ``(num_convs, out_channels)`` pair per block. The
+paper's configurations A, B, D and E are VGG-11, -13, -16 and -19; the lesson's
+seed uses VGG-11. ``vgg()`` is the seed's function with one change: the size of
+the first fully connected layer is computed from the input size and the number
+of blocks instead of the seed's hard-coded ``7 * 7``, which only fits five
+blocks on a 224x224 input.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from torch import nn
+
+from .messages import CourseError
+
+ConvArch = Sequence[tuple[int, int]]
+
+# (num_convs, out_channels) per block; Simonyan & Zisserman 2014, Table 1.
+VGG11: tuple[tuple[int, int], ...] = ((1, 64), (1, 128), (2, 256), (2, 512), (2, 512))  # A
+VGG13: tuple[tuple[int, int], ...] = ((2, 64), (2, 128), (2, 256), (2, 512), (2, 512))  # B
+VGG16: tuple[tuple[int, int], ...] = ((2, 64), (2, 128), (3, 256), (3, 512), (3, 512))  # D
+VGG19: tuple[tuple[int, int], ...] = ((2, 64), (2, 128), (4, 256), (4, 512), (4, 512))  # E
+VGG_ARCHS = {"VGG-11": VGG11, "VGG-13": VGG13, "VGG-16": VGG16, "VGG-19": VGG19}
+
+HIDDEN = 4096  # width of the two hidden fully connected layers, as in the paper
+
+
+def vgg_block(num_convs: int, in_channels: int, out_channels: int) -> nn.Sequential:
+    """``num_convs`` x (3x3 conv, padding 1, ReLU), then a 2x2 max-pool, stride 2."""
+    layers: list[nn.Module] = []
+    for _ in range(num_convs):
+        layers.append(nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1))
+        layers.append(nn.ReLU())
+        in_channels = out_channels
+    layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
+    return nn.Sequential(*layers)
+
+
+def feature_size(input_size: int, num_blocks: int) -> int:
+    """Height (= width) after ``num_blocks`` blocks: each pool halves it, rounding down."""
+    size = input_size
+    for _ in range(num_blocks):
+        size //= 2
+    return size
+
+
+def check_arch(conv_arch: ConvArch, input_size: int = 224, in_channels: int = 1,
+               num_classes: int = 10) -> None:
+    """Raise :class:`CourseError` (a ``ValueError``) if no network can be built."""
+    if len(conv_arch) == 0:
+        raise CourseError("conv_arch 是空的：至少需要一个 VGG 块。",
+                          "conv_arch is empty: a VGG needs at least one block.")
+    for name, value in (("input_size", input_size), ("in_channels", in_channels),
+                        ("num_classes", num_classes)):
+        if int(value) != value or value < 1:
+            raise CourseError(f"{name} 必须是正整数，现在是 {value}。",
+                              f"{name} must be a positive integer, got {value}.")
+    size = input_size
+    for i, pair in enumerate(conv_arch, start=1):
+        num_convs, out_channels = pair
+        if num_convs < 1:
+            raise CourseError(
+                f"第 {i} 个块有 {num_convs} 个卷积层：每个块至少需要 1 个卷积层。",
+                f"Block {i} has {num_convs} convolutions: every block needs at least 1.")
+        if out_channels < 1:
+            raise CourseError(
+                f"第 {i} 个块的输出通道数是 {out_channels}：通道数至少为 1"
+                "（缩小比例 ratio 太大时会变成 0，请调小 ratio）。",
+                f"Block {i} has {out_channels} output channels: it needs at least 1 "
+                "(a large ratio rounds channels down to 0; use a smaller ratio).")
+        size //= 2
+        if size < 1:
+            raise CourseError(
+                f"输入 {input_size}×{input_size} 太小：第 {i} 个块的输出会是 0×0。"
+                f"{len(conv_arch)} 个块至少需要 {2 ** len(conv_arch)}×{2 ** len(conv_arch)} 的输入，"
+                "请增大输入尺寸或减少块数。",
+                f"Input {input_size}x{input_size} is too small: block {i} would output 0x0. "
+                f"{len(conv_arch)} blocks need an input of at least "
+                f"{2 ** len(conv_arch)}x{2 ** len(conv_arch)}; use a larger input or fewer blocks.")
+
+
+def vgg(conv_arch: ConvArch, in_channels: int = 1, num_classes: int = 10,
+        input_size: int = 224) -> nn.Sequential:
+    """The lesson's VGG: blocks from ``conv_arch``, then three fully connected layers."""
+    check_arch(conv_arch, input_size, in_channels, num_classes)
+    conv_blks = []
+    for num_convs, out_channels in conv_arch:
+        conv_blks.append(vgg_block(num_convs, in_channels, out_channels))
+        in_channels = out_channels
+    side = feature_size(input_size, len(conv_arch))
+    return nn.Sequential(
+        *conv_blks, nn.Flatten(),
+        nn.Linear(out_channels * side * side, HIDDEN), nn.ReLU(), nn.Dropout(0.5),
+        nn.Linear(HIDDEN, HIDDEN), nn.ReLU(), nn.Dropout(0.5),
+        nn.Linear(HIDDEN, num_classes))
+
+
+def scale_arch(conv_arch: ConvArch, ratio: int) -> list[tuple[int, int]]:
+    """Divide every block's channels by ``ratio`` (rounding down), as the seed does."""
+    if int(ratio) != ratio or ratio < 1:
+        raise CourseError(f"ratio 必须是正整数，现在是 {ratio}。",
+                          f"ratio must be a positive integer, got {ratio}.")
+    return [(num_convs, out_channels // int(ratio)) for num_convs, out_channels in conv_arch]
+
+
+def num_params(net: nn.Module) -> int:
+    """Number of trainable numbers in ``net``."""
+    return sum(p.numel() for p in net.parameters())
