@@ -109,3 +109,19 @@ def scale_arch(conv_arch: ConvArch, ratio: int) -> list[tuple[int, int]]:
 def num_params(net: nn.Module) -> int:
     """Number of trainable numbers in ``net``."""
     return sum(p.numel() for p in net.parameters())
+
+
+def alexnet(in_channels: int = 1, num_classes: int = 10) -> nn.Sequential:
+    """d2l's AlexNet for 224x224 inputs: the network VGG was measured against."""
+    return nn.Sequential(
+        nn.Conv2d(in_channels, 96, kernel_size=11, stride=4, padding=1), nn.ReLU(),
+        nn.MaxPool2d(kernel_size=3, stride=2),
+        nn.Conv2d(96, 256, kernel_size=5, padding=2), nn.ReLU(),
+        nn.MaxPool2d(kernel_size=3, stride=2),
+        nn.Conv2d(256, 384, kernel_size=3, padding=1), nn.ReLU(),
+        nn.Conv2d(384, 384, kernel_size=3, padding=1), nn.ReLU(),
+        nn.Conv2d(384, 256, kernel_size=3, padding=1), nn.ReLU(),
+        nn.MaxPool2d(kernel_size=3, stride=2), nn.Flatten(),
+        nn.Linear(6400, 4096), nn.ReLU(), nn.Dropout(p=0.5),
+        nn.Linear(4096, 4096), nn.ReLU(), nn.Dropout(p=0.5),
+        nn.Linear(4096, num_classes))
