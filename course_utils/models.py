@@ -78,7 +78,8 @@ def check_arch(conv_arch: ConvArch, input_size: int = 224, in_channels: int = 1,
                 f"{len(conv_arch)} 个块至少需要 {2 ** len(conv_arch)}×{2 ** len(conv_arch)} 的输入，"
                 "请增大输入尺寸或减少块数。",
                 f"Input {input_size}x{input_size} is too small: block {i} would output 0x0. "
-                f"{len(conv_arch)} blocks need an input of at least "
+                f"{len(conv_arch)} block{'s' if len(conv_arch) > 1 else ''} need"
+                f"{'' if len(conv_arch) > 1 else 's'} an input of at least "
                 f"{2 ** len(conv_arch)}x{2 ** len(conv_arch)}; use a larger input or fewer blocks.")
 
 
