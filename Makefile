@@ -50,3 +50,15 @@ browser:
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# Figures drawn by code (course_utils/figures.py) into Images/, byte for byte the same
+# every run; the model-zoo speeds come from course_utils/model_zoo_speeds.json
+# (re-measure them on this machine with: $(PY) -m course_utils.figures --measure).
+images: setup
+	$(PY) -m course_utils.figures --out Images
+
+# Every notebook as a reveal.js deck that needs no internet in the classroom; npm
+# fetches reveal.js and MathJax once, at build time. SLIDES_DIR=/some/folder make slides
+SLIDES_DIR ?= slides
+slides: setup
+	$(PY) -m course_utils.slides --out $(SLIDES_DIR)
