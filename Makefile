@@ -20,8 +20,9 @@ lab: setup
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 \
 		--ServerApp.port=$(PORT) $(ALLOW_ROOT)
 
+# The notebooks run as tests with the quick "smoke" training profile.
 test: setup-test data browser
-	$(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env
+	COURSE_PROFILE=$${COURSE_PROFILE:-smoke} $(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env
 
 setup: $(LAB_OK)
 setup-test: $(TEST_OK)

@@ -1,0 +1,321 @@
+"""Time d2l's own loader + ``train_ch6`` against ours, in one process, same work.
+
+Both sides train the same network (the lesson's VGG-11, channels / ``--ratio``)
+from the same seed, with the same learning rate, on the same number of training
+batches of the same size, then test on the same number of test batches.
+
+* d2l's side is d2l as it ships: ``d2l.load_data_fashion_mnist`` (PIL resize in
+  ``num_workers=4`` worker processes, whatever the machine has) and
+  ``d2l.train_ch6`` (fp32, default memory layout). d2l 1.0.3's loader has no
+  ``root`` argument: it reads ``../data``, so we run it from a temporary folder
+  whose ``../data`` is laid out by ``prepare_torchvision_root`` (no download).
+* our side is ``course_utils.data.load_data_fashion_mnist`` (in memory) and
+  ``course_utils.train.train_ch6`` (channels-last, bf16 where the hardware has it).
+
+All d2l runs come before ours: ours leaves the process's heap warm, which
+would flatter a d2l run that came after it.
+
+Three speeds per side, in training examples per second:
+
+* steady: wall time per training batch once running (the first ``--warmup``
+  batches, worker start-up and first-call set-up left out), data loading included;
+* compute: each trainer's own figure (d2l's leaves data loading out; so does ours);
+* end-to-end: from building the loaders to the end of testing, start-up included.
+
+    python bench/bench_vs_d2l.py --input-size 224 96 --batches 24
+    python bench/bench_vs_d2l.py --input-size 32 --batches 6 --test-batches 1   # a quick check
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import io
+import os
+import platform
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("MPLBACKEND", "Agg")   # d2l draws its Animator figure; never open a window
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import torch  # noqa: E402
+
+from course_utils.data import load_data_fashion_mnist, prepare_torchvision_root  # noqa: E402
+from course_utils.models import VGG11, scale_arch, vgg  # noqa: E402
+from course_utils.train import resolve_precision, train_ch6, try_gpu  # noqa: E402
+
+D2L_MIN_BATCHES = 5    # d2l.train_ch6 computes i % (num_batches // 5): fewer batches divide by 0
+README_START, README_END = "<!-- perf:start -->", "<!-- perf:end -->"
+
+
+class TimedLoader:
+    """The first ``limit`` batches of a loader, with the time each one was handed over.
+
+    ``stamps[i]`` is when batch ``i`` was yielded; ``end`` is when the trainer
+    asked for the batch after the last, i.e. when it finished the last step.
+    On a GPU each stamp waits for the queued work, so the stamps are real times.
+    """
+
+    def __init__(self, loader, limit: int, device: torch.device, record: bool = True):
+        self.loader, self.limit, self.device, self.record = loader, limit, device, record
+        self.stamps: list[float] = []
+        self.end: float | None = None
+
+    def __len__(self) -> int:
+        return min(self.limit, len(self.loader))
+
+    def _now(self) -> float:
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+        return time.perf_counter()
+
+    def __iter__(self):
+        inner = iter(self.loader)
+        try:
+            for _ in range(len(self)):
+                batch = next(inner)
+                if self.record:
+                    self.stamps.append(self._now())
+                yield batch
+            if self.record:
+                self.end = self._now()
+        finally:
+            del inner          # stops d2l's worker processes now, not at garbage collection
+
+    def steady_seconds_per_batch(self, warmup: int) -> float:
+        """Mean wall time per batch after the first ``warmup`` batches."""
+        warmup = min(warmup, len(self.stamps) - 1)
+        return (self.end - self.stamps[warmup]) / (len(self.stamps) - warmup)
+
+
+def build_net(ratio: int, input_size: int, seed: int):
+    torch.manual_seed(seed)
+    return vgg(scale_arch(VGG11, ratio), input_size=input_size)
+
+
+def run_d2l(args, size: int, device: torch.device, data_root: Path) -> dict:
+    from d2l import torch as d2l
+
+    workdir = data_root.parent / "work"        # d2l reads ../data from here
+    workdir.mkdir(exist_ok=True)
+    here = os.getcwd()
+    out = io.StringIO()
+    os.chdir(workdir)
+    try:
+        start = time.perf_counter()
+        train_iter, test_iter = d2l.load_data_fashion_mnist(args.batch_size, resize=size)
+        train = TimedLoader(train_iter, args.batches, device)
+        test = TimedLoader(test_iter, args.test_batches, device, record=False)
+        net = build_net(args.ratio, size, args.seed)
+        with contextlib.redirect_stdout(out):
+            d2l.train_ch6(net, train, test, 1, args.lr, device)
+        wall = time.perf_counter() - start
+    finally:
+        os.chdir(here)
+    printed = out.getvalue()
+    match = re.search(r"([\d.]+) examples/sec on", printed)
+    summary = [line for line in printed.splitlines() if line.startswith("loss ")]
+    return {"steady": args.batch_size / train.steady_seconds_per_batch(args.warmup),
+            "compute": float(match.group(1)) if match else float("nan"),
+            "end_to_end": len(train) * args.batch_size / wall, "wall": wall,
+            "summary": summary[-1] if summary else "", "precision": "fp32"}
+
+
+def run_ours(args, size: int, device: torch.device) -> dict:
+    out = io.StringIO()
+    start = time.perf_counter()
+    train_iter, test_iter = load_data_fashion_mnist(args.batch_size, resize=size, device=device,
+                                                    seed=args.seed)
+    train = TimedLoader(train_iter, args.batches, device)
+    test = TimedLoader(test_iter, args.test_batches, device, record=False)
+    net = build_net(args.ratio, size, args.seed)
+    with contextlib.redirect_stdout(out):
+        history = train_ch6(net, train, test, 1, args.lr, device, precision=args.precision,
+                            live=False)
+    wall = time.perf_counter() - start
+    return {"steady": args.batch_size / train.steady_seconds_per_batch(args.warmup),
+            "compute": history.examples_per_sec,
+            "end_to_end": len(train) * args.batch_size / wall, "wall": wall,
+            "summary": history.summary[0], "precision": history.precision}
+
+
+def best(runs: list[dict]) -> dict:
+    """Each speed's best over repeated runs."""
+    return {key: max(r[key] for r in runs) for key in ("steady", "compute", "end_to_end")}
+
+
+def machine_info(device: torch.device) -> dict:
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    info = {"date": dt.datetime.now().strftime("%Y-%m-%d %H:%M"), "cpu": cpu,
+            "cores": os.cpu_count(), "torch threads": torch.get_num_threads(),
+            "torch": torch.__version__, "python": platform.python_version(),
+            "device": str(device)}
+    if device.type == "cuda":
+        info["gpu"] = torch.cuda.get_device_name(device)
+    with contextlib.suppress(Exception):
+        import d2l
+        info["d2l"] = d2l.__version__
+    return info
+
+
+def load_note() -> str:
+    """The 1-minute load average against the core count: other work skews timings."""
+    if not hasattr(os, "getloadavg"):
+        return "load average: unknown"
+    load = os.getloadavg()[0]
+    cores = os.cpu_count() or 1
+    busy = " (BUSY: other processes share the CPU, timings are pessimistic and noisy)" \
+        if load > 0.5 * cores else ""
+    return f"load average {load:.2f} on {cores} cores{busy}"
+
+
+def table(rows: list[dict]) -> list[str]:
+    lines = ["| input | batches | measure | d2l (examples/s) | ours (examples/s) | ours ÷ d2l |",
+             "|---|---|---|---|---|---|"]
+    names = {"steady": "steady (data included, start-up excluded)",
+             "compute": "compute only (d2l's figure)",
+             "end_to_end": "end-to-end (start-up included)"}
+    for row in rows:
+        for key, name in names.items():
+            d, o = row["d2l"][key], row["ours"][key]
+            lines.append(f"| {row['size']} | {row['batches']} | {name} | {d:.1f} | {o:.1f} | "
+                         f"{o / d:.2f}× |")
+    return lines
+
+
+def update_readme(readme: Path, block: str) -> None:
+    """Replace what lies between the perf markers, and nothing else."""
+    text = readme.read_text()
+    start, end = text.index(README_START) + len(README_START), text.index(README_END)
+    readme.write_text(text[:start] + "\n" + block.strip() + "\n" + text[end:])
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--input-size", type=int, nargs="+", default=[224, 96],
+                        help="input sizes to time (default: 224 96)")
+    parser.add_argument("--batches", type=int, default=24,
+                        help=f"training batches per run (at least {D2L_MIN_BATCHES})")
+    parser.add_argument("--test-batches", type=int, default=2, help="test batches per run")
+    parser.add_argument("--warmup", type=int, default=2,
+                        help="batches left out of the steady-state time")
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--ratio", type=int, default=4)
+    parser.add_argument("--lr", type=float, default=0.05)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default=None, help="default: try_gpu()")
+    parser.add_argument("--precision", default="auto", help="ours: auto, bf16, fp16 or fp32")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run each side this many times, alternating, and keep each "
+                             "side's best (a busy machine only ever slows a run down)")
+    parser.add_argument("--skip-d2l", action="store_true", help="time ours only")
+    parser.add_argument("--out", default=None,
+                        help="results file, appended to (default: "
+                             "bench/results/<cpu|gpu>-<date>.txt)")
+    parser.add_argument("--readme", action="store_true",
+                        help="also write the table into README.md between the perf markers")
+    args = parser.parse_args(argv)
+    if args.batches < D2L_MIN_BATCHES and not args.skip_d2l:
+        parser.error(f"--batches must be at least {D2L_MIN_BATCHES}: d2l.train_ch6 divides "
+                     "by num_batches // 5")
+    if args.warmup >= args.batches:
+        parser.error("--warmup must be smaller than --batches")
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    device = try_gpu() if args.device is None else torch.device(args.device)
+    info = machine_info(device)
+    kind = "gpu" if device.type == "cuda" else "cpu"
+    out_path = Path(args.out) if args.out else (
+        REPO / "bench" / "results" / f"{kind}-{dt.date.today().isoformat()}.txt")
+    lines = [f"# bench_vs_d2l: {' '.join(sys.argv[1:]) or '(defaults)'}"]
+    lines += [f"{k}: {v}" for k, v in info.items()]
+    lines.append(f"ours: precision {resolve_precision(args.precision, device)}, channels-last, "
+                 "data in memory; d2l: fp32, PIL resize in num_workers=4 processes (as shipped)")
+    lines.append(f"batch size {args.batch_size}, ratio {args.ratio}, lr {args.lr}, "
+                 f"{args.batches} training + {args.test_batches} test batches, "
+                 f"steady state after {args.warmup} warm-up batches, "
+                 f"best of {args.repeat} run(s) per side")
+    before = load_note()
+    lines.append("before: " + before)
+    print("\n".join(lines), flush=True)
+
+    # Every d2l run comes first: ours leaves glibc's heap large and warm (see
+    # reuse_freed_memory), which would make a later d2l run faster than d2l as shipped.
+    runs = {(side, size): [] for side in ("d2l", "ours") for size in args.input_size}
+    with tempfile.TemporaryDirectory(prefix="bench-d2l-") as tmp:
+        if not args.skip_d2l:
+            data_root = prepare_torchvision_root(Path(tmp) / "data")
+            for _ in range(args.repeat):
+                for size in args.input_size:
+                    runs["d2l", size].append(run_d2l(args, size, device, data_root))
+                    print(f"input {size}: d2l  {runs['d2l', size][-1]}", flush=True)
+    for _ in range(args.repeat):
+        for size in args.input_size:
+            runs["ours", size].append(run_ours(args, size, device))
+            print(f"input {size}: ours {runs['ours', size][-1]}", flush=True)
+    rows = [{"size": size, "batches": args.batches,
+             **{side: best(runs[side, size]) for side in ("d2l", "ours") if runs[side, size]}}
+            for size in args.input_size]
+    lines.append("after: " + load_note())
+    info["load"] = f"{lines[-1]} (before: {before})"
+    if not args.skip_d2l:
+        lines += [""] + table(rows)
+    else:
+        lines += [f"input {r['size']}: ours steady {r['ours']['steady']:.1f}, compute "
+                  f"{r['ours']['compute']:.1f}, end-to-end {r['ours']['end_to_end']:.1f} "
+                  "examples/s" for r in rows]
+    text = "\n".join(lines) + "\n"
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    with out_path.open("a") as f:             # a day's runs pile up in one file, newest last
+        f.write(("\n" if f.tell() else "") + text)
+    print("\n".join(lines[-(3 * len(rows) + 3):]))
+    print(f"saved {out_path}")
+    if args.readme and not args.skip_d2l:
+        update_readme(REPO / "README.md", readme_block(info, args, rows))
+        print("README.md updated between the perf markers")
+    return 0
+
+
+def readme_block(info: dict, args, rows: list[dict]) -> str:
+    sizes = " ".join(str(r["size"]) for r in rows)
+    return "\n".join([
+        "## Performance / 性能",
+        "",
+        "`course_utils.train.train_ch6` against d2l's own `load_data_fashion_mnist` + "
+        "`train_ch6`, same network (VGG-11 / 4), same batches, one process. "
+        "同一网络、同样的批次，对比 d2l 原版数据加载与训练函数。",
+        "",
+        f"Machine / 机器: {info['cpu']}, {info['cores']} cores, torch {info['torch']}, "
+        f"{info['date']}; {info['load']}. Reproduce / 复现:",
+        "",
+        "```bash",
+        f".venv/bin/python bench/bench_vs_d2l.py --input-size {sizes} --batches {args.batches}"
+        + (f" --repeat {args.repeat}" if args.repeat > 1 else ""),
+        "```",
+        "",
+        *table(rows),
+        "",
+        "Steady = wall time per batch once running, data loading included; the targets "
+        "(≥5× at 224, ≥2.5× at 96) are on that row. 稳态 = 启动后每批的墙钟时间（含读数据）。"
+        "Compute = each trainer's own figure, data loading left out (d2l's `examples/sec`). "
+        "End-to-end includes start-up (loading, d2l's worker processes). 端到端含启动时间。",
+    ])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""bench/: the benchmark against d2l runs end to end (no speed is asserted here)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "bench"))
+
+import bench_vs_d2l as bench  # noqa: E402
+
+
+def test_gpu_check_script_parses():
+    if shutil.which("bash") is None:
+        pytest.skip("no bash")
+    subprocess.run(["bash", "-n", str(REPO / "bench" / "gpu_check.sh")], check=True)
+
+
+def test_too_few_batches_for_d2l_is_refused():
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--batches", "4"])          # d2l.train_ch6 would divide by zero
+
+
+def test_readme_block_replaces_only_between_markers(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Title\n{bench.README_START}\nold\n{bench.README_END}\nrest\n")
+    bench.update_readme(readme, "new table")
+    assert readme.read_text() == f"# Title\n{bench.README_START}\nnew table\n{bench.README_END}\nrest\n"
+
+
+def test_tiny_benchmark_runs_both_sides(tmp_path):
+    pytest.importorskip("d2l")
+    out = tmp_path / "bench.txt"
+    bench.main(["--input-size", "32", "--batches", "6", "--test-batches", "1", "--warmup", "1",
+                "--device", "cpu", "--out", str(out)])
+    text = out.read_text()
+    assert "torch:" in text and "cpu:" in text and "load average" in text
+    rows = [line for line in text.splitlines() if line.startswith("| 32 |")]
+    assert len(rows) == 3                             # steady, compute, end-to-end
+    for row in rows:
+        ratio = row.rstrip(" |").split("|")[-1].strip()
+        assert ratio.endswith("×") and float(ratio[:-1]) > 0
