@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from .data import get_fashion_mnist_labels
-from .inspect import LayerRow, human
+from .inspect import LayerRow, human, shape_text
 from .messages import get_lang, pick
 
 # The seed's result: d2l's train_ch6 on a GPU, ratio 4, lr 0.05, 10 epochs, input 224.
@@ -19,7 +19,7 @@ def layer_frame(rows: list[LayerRow], lang: str | None = None):
     lang = get_lang(lang)
     cols = (["层", "输出形状", "参数", "乘加 (MACs)", "激活值"] if lang == "zh"
             else ["layer", "output shape", "parameters", "MACs", "activations"])
-    records = [[r.name, "×".join(map(str, r.output_shape[1:])), human(r.params),
+    records = [[r.name, shape_text(r.output_shape[1:]), human(r.params),
                 human(r.macs), human(r.activations)] for r in rows]
     records.append([pick("合计", "total", lang), "", human(sum(r.params for r in rows)),
                     human(sum(r.macs for r in rows)), human(sum(r.activations for r in rows))])

@@ -52,7 +52,7 @@ from matplotlib.ticker import NullLocator
 from matplotlib.transforms import ScaledTranslation
 from torch import nn
 
-from .inspect import layer_table
+from .inspect import layer_table, shape_text
 from .messages import LANGS, CourseError, get_lang, pick
 from .models import VGG11, alexnet, vgg
 
@@ -254,7 +254,7 @@ def _arrow(ax, start, end, color=GREY, width=1.3):
 
 def _shape(shape) -> str:
     """``(1, 256, 28, 28)`` -> ``'256×28×28'`` (the batch dimension dropped)."""
-    return "×".join(str(d) for d in shape[1:])
+    return shape_text(shape[1:])
 
 
 # ---------------------------------------------------------------------------

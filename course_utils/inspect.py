@@ -89,6 +89,11 @@ def print_shapes(net: nn.Module, input_shape=(1, 1, 224, 224)) -> None:
         print(line)
 
 
+def shape_text(shape, sep: str = "×") -> str:
+    """``(256, 28, 28)`` -> ``'256×28×28'``: a tensor shape for people."""
+    return sep.join(str(n) for n in shape)
+
+
 def human(n: float, unit: str = "") -> str:
     """``132863336`` -> ``'132.9 M'``, ``7.609e9`` -> ``'7.61 G'``: numbers for people."""
     for factor, prefix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):

@@ -32,7 +32,7 @@ from html import escape
 import ipywidgets as widgets
 
 from .explore import arch_report, block_report, seed_vgg11_report, stack_vs_single
-from .inspect import human
+from .inspect import human, shape_text
 from .messages import CourseError, get_lang, pick
 from .models import VGG11, VGG_ARCHS
 
@@ -56,7 +56,7 @@ def _control(kind, **options):
 
 
 def _shape(shape) -> str:
-    return " × ".join(str(n) for n in shape)
+    return shape_text(shape, " × ")
 
 
 def _times(x: float, lang: str) -> str:

@@ -42,3 +42,9 @@ def test_human_numbers():
     assert human(132_863_336) == "132.9 M"
     assert human(7.609e9) == "7.61 G"
     assert human(512) == "512"
+
+
+def test_shape_text():
+    from course_utils.inspect import shape_text
+    assert shape_text((256, 28, 28)) == "256×28×28"
+    assert shape_text((1, 224, 224), " × ") == "1 × 224 × 224"
