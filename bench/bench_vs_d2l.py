@@ -10,7 +10,16 @@ batches of the same size, then test on the same number of test batches.
   ``root`` argument: it reads ``../data``, so we run it from a temporary folder
   whose ``../data`` is laid out by ``prepare_torchvision_root`` (no download).
 * our side is ``course_utils.data.load_data_fashion_mnist`` (in memory) and
-  ``course_utils.train.train_ch6`` (channels-last, bf16 where the hardware has it).
+  ``course_utils.train.train_ch6`` (channels-last), once per ``--precision``
+  (default: ``auto``, which times fp32 and bf16 and keeps the faster, then fp32
+  and bf16 forced), so an fp32-vs-fp32 row is always there.
+
+A ratio to d2l moves with the CPU and with the load; how close each side gets to
+the machine's own limit does not. So the bench also measures the machine's peak
+(best GEMM GFLOP/s over fp32 and bf16, 2048x2048, the same thread count) and the
+FLOPs of one training example (forward + backward, counted by
+``torch.utils.flop_counter.FlopCounterMode``), and reports every steady speed as
+a fraction of that peak.
 
 All d2l runs come before ours: ours leaves the process's heap warm, which
 would flatter a d2l run that came after it.
@@ -22,7 +31,7 @@ Three speeds per side, in training examples per second:
 * compute: each trainer's own figure (d2l's leaves data loading out; so does ours);
 * end-to-end: from building the loaders to the end of testing, start-up included.
 
-    python bench/bench_vs_d2l.py --input-size 224 96 --batches 24
+    python bench/bench_vs_d2l.py --input-size 224 96 --batches 12 --repeat 2 --readme
     python bench/bench_vs_d2l.py --input-size 32 --batches 6 --test-batches 1   # a quick check
 """
 
@@ -49,7 +58,8 @@ import torch  # noqa: E402
 
 from course_utils.data import load_data_fashion_mnist, prepare_torchvision_root  # noqa: E402
 from course_utils.models import VGG11, scale_arch, vgg  # noqa: E402
-from course_utils.train import resolve_precision, train_ch6, try_gpu  # noqa: E402
+from course_utils.train import train_ch6, try_gpu  # noqa: E402
+from course_utils.train.memory import reuse_freed_memory  # noqa: E402
 
 D2L_MIN_BATCHES = 5    # d2l.train_ch6 computes i % (num_batches // 5): fewer batches divide by 0
 README_START, README_END = "<!-- perf:start -->", "<!-- perf:end -->"
@@ -60,7 +70,10 @@ class TimedLoader:
 
     ``stamps[i]`` is when batch ``i`` was yielded; ``end`` is when the trainer
     asked for the batch after the last, i.e. when it finished the last step.
-    On a GPU each stamp waits for the queued work, so the stamps are real times.
+    No clock read here waits for the GPU: a wait inside ``next()`` would be
+    counted as data loading, which both trainers leave out of their own compute
+    figure, and would flatter whichever side queues more work. Both trainers
+    read their loss back every few batches, so the queue stays short anyway.
     """
 
     def __init__(self, loader, limit: int, device: torch.device, record: bool = True):
@@ -72,8 +85,6 @@ class TimedLoader:
         return min(self.limit, len(self.loader))
 
     def _now(self) -> float:
-        if self.device.type == "cuda":
-            torch.cuda.synchronize(self.device)
         return time.perf_counter()
 
     def __iter__(self):
@@ -125,10 +136,10 @@ def run_d2l(args, size: int, device: torch.device, data_root: Path) -> dict:
     return {"steady": args.batch_size / train.steady_seconds_per_batch(args.warmup),
             "compute": float(match.group(1)) if match else float("nan"),
             "end_to_end": len(train) * args.batch_size / wall, "wall": wall,
-            "summary": summary[-1] if summary else "", "precision": "fp32"}
+            "summary": summary[-1] if summary else "", "precision": "fp32"}   # d2l: no autocast
 
 
-def run_ours(args, size: int, device: torch.device) -> dict:
+def run_ours(args, size: int, device: torch.device, precision: str) -> dict:
     out = io.StringIO()
     start = time.perf_counter()
     train_iter, test_iter = load_data_fashion_mnist(args.batch_size, resize=size, device=device,
@@ -137,7 +148,7 @@ def run_ours(args, size: int, device: torch.device) -> dict:
     test = TimedLoader(test_iter, args.test_batches, device, record=False)
     net = build_net(args.ratio, size, args.seed)
     with contextlib.redirect_stdout(out):
-        history = train_ch6(net, train, test, 1, args.lr, device, precision=args.precision,
+        history = train_ch6(net, train, test, 1, args.lr, device, precision=precision,
                             live=False)
     wall = time.perf_counter() - start
     return {"steady": args.batch_size / train.steady_seconds_per_batch(args.warmup),
@@ -146,9 +157,48 @@ def run_ours(args, size: int, device: torch.device) -> dict:
             "summary": history.summary[0], "precision": history.precision}
 
 
+# ---------------------------------------------------------------- the machine's limit
+
+
+def gemm_peak(device: torch.device, n: int = 2048, repeats: int = 5) -> dict:
+    """Best GFLOP/s of an n x n matrix product, per format, on ``device``."""
+    peaks = {}
+    for name, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
+        try:
+            a = torch.randn(n, n, device=device).to(dtype)
+            b = torch.randn(n, n, device=device).to(dtype)
+            best_s = float("inf")
+            for _ in range(repeats + 1):
+                if device.type == "cuda":
+                    torch.cuda.synchronize(device)
+                start = time.perf_counter()
+                a @ b
+                if device.type == "cuda":
+                    torch.cuda.synchronize(device)
+                best_s = min(best_s, time.perf_counter() - start)
+            peaks[name] = 2 * n**3 / best_s / 1e9
+        except RuntimeError:
+            peaks[name] = float("nan")
+    return peaks
+
+
+def flops_per_example(args, size: int) -> float:
+    """FLOPs of one training example (forward + backward), counted, not estimated."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    net = build_net(args.ratio, size, args.seed)
+    X = torch.randn(2, 1, size, size)
+    with FlopCounterMode(display=False) as counter:
+        loss = torch.nn.functional.cross_entropy(net(X), torch.tensor([0, 1]))
+        loss.backward()
+    return counter.get_total_flops() / 2
+
+
 def best(runs: list[dict]) -> dict:
     """Each speed's best over repeated runs."""
-    return {key: max(r[key] for r in runs) for key in ("steady", "compute", "end_to_end")}
+    out = {key: max(r[key] for r in runs) for key in ("steady", "compute", "end_to_end")}
+    out["precision"] = "/".join(sorted({r["precision"] for r in runs}))
+    return out
 
 
 def machine_info(device: torch.device) -> dict:
@@ -181,17 +231,36 @@ def load_note() -> str:
     return f"load average {load:.2f} on {cores} cores{busy}"
 
 
+MEASURES = {"steady": "steady (data included, start-up excluded)",
+            "compute": "compute only (d2l's figure)",
+            "end_to_end": "end-to-end (start-up included)"}
+
+
 def table(rows: list[dict]) -> list[str]:
-    lines = ["| input | batches | measure | d2l (examples/s) | ours (examples/s) | ours ÷ d2l |",
-             "|---|---|---|---|---|---|"]
-    names = {"steady": "steady (data included, start-up excluded)",
-             "compute": "compute only (d2l's figure)",
-             "end_to_end": "end-to-end (start-up included)"}
+    """Ours (one column per precision) against d2l (fp32), every measure."""
+    precisions = [p for p in rows[0] if p.startswith("ours ")]
+    head = " | ".join(f"{p} (ex/s) | ÷ d2l" for p in precisions)
+    lines = [f"| input | batches | measure | d2l fp32 (ex/s) | {head} |",
+             "|---|---|---|---" + "|---|---" * len(precisions) + "|"]
     for row in rows:
-        for key, name in names.items():
-            d, o = row["d2l"][key], row["ours"][key]
-            lines.append(f"| {row['size']} | {row['batches']} | {name} | {d:.1f} | {o:.1f} | "
-                         f"{o / d:.2f}× |")
+        for key, name in MEASURES.items():
+            d = row["d2l"][key]
+            cells = " | ".join(f"{row[p][key]:.1f} | {row[p][key] / d:.2f}×" for p in precisions)
+            lines.append(f"| {row['size']} | {row['batches']} | {name} | {d:.1f} | {cells} |")
+    return lines
+
+
+def peak_table(rows: list[dict], peak: dict) -> list[str]:
+    """Steady speed as achieved GFLOP/s and as a fraction of the machine's peak."""
+    top = max(v for v in peak.values() if v == v)
+    lines = ["| input | GFLOP per example | side | precision used | steady ex/s | GFLOP/s | "
+             "of peak |", "|---|---|---|---|---|---|---|"]
+    for row in rows:
+        for side, r in ((k, v) for k, v in row.items() if k == "d2l" or k.startswith("ours ")):
+            achieved = r["steady"] * row["flops"] / 1e9
+            lines.append(f"| {row['size']} | {row['flops'] / 1e9:.2f} | {side} | "
+                         f"{r['precision']} | {r['steady']:.1f} | {achieved:.0f} | "
+                         f"{achieved / top:.0%} |")
     return lines
 
 
@@ -216,7 +285,8 @@ def parse_args(argv=None):
     parser.add_argument("--lr", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default=None, help="default: try_gpu()")
-    parser.add_argument("--precision", default="auto", help="ours: auto, bf16, fp16 or fp32")
+    parser.add_argument("--precision", nargs="+", default=["auto", "fp32", "bf16"],
+                        help="ours, one run each: auto, bf16, fp16, fp32 (default: auto fp32 bf16)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="run each side this many times, alternating, and keep each "
                              "side's best (a busy machine only ever slows a run down)")
@@ -244,19 +314,27 @@ def main(argv=None) -> int:
         REPO / "bench" / "results" / f"{kind}-{dt.date.today().isoformat()}.txt")
     lines = [f"# bench_vs_d2l: {' '.join(sys.argv[1:]) or '(defaults)'}"]
     lines += [f"{k}: {v}" for k, v in info.items()]
-    lines.append(f"ours: precision {resolve_precision(args.precision, device)}, channels-last, "
-                 "data in memory; d2l: fp32, PIL resize in num_workers=4 processes (as shipped)")
+    lines.append(f"ours: precision {' / '.join(args.precision)}, channels-last, data in memory; "
+                 "d2l: fp32, NCHW, PIL resize in num_workers=4 processes (as shipped)")
     lines.append(f"batch size {args.batch_size}, ratio {args.ratio}, lr {args.lr}, "
                  f"{args.batches} training + {args.test_batches} test batches, "
                  f"steady state after {args.warmup} warm-up batches, "
                  f"best of {args.repeat} run(s) per side")
     before = load_note()
     lines.append("before: " + before)
+    with reuse_freed_memory(device.type == "cpu"):
+        peak = gemm_peak(device)
+    lines.append("peak (GEMM 2048x2048, best of 5): " + ", ".join(
+        f"{k} {v:.0f} GFLOP/s" for k, v in peak.items()))
+    flops = {size: flops_per_example(args, size) for size in args.input_size}
+    lines.append("FLOPs per training example (forward + backward, FlopCounterMode): " + ", ".join(
+        f"{size}: {f / 1e9:.2f} G" for size, f in flops.items()))
     print("\n".join(lines), flush=True)
 
     # Every d2l run comes first: ours leaves glibc's heap large and warm (see
     # reuse_freed_memory), which would make a later d2l run faster than d2l as shipped.
-    runs = {(side, size): [] for side in ("d2l", "ours") for size in args.input_size}
+    sides = (["d2l"] if not args.skip_d2l else []) + [f"ours {p}" for p in args.precision]
+    runs = {(side, size): [] for side in sides for size in args.input_size}
     with tempfile.TemporaryDirectory(prefix="bench-d2l-") as tmp:
         if not args.skip_d2l:
             data_root = prepare_torchvision_root(Path(tmp) / "data")
@@ -266,54 +344,63 @@ def main(argv=None) -> int:
                     print(f"input {size}: d2l  {runs['d2l', size][-1]}", flush=True)
     for _ in range(args.repeat):
         for size in args.input_size:
-            runs["ours", size].append(run_ours(args, size, device))
-            print(f"input {size}: ours {runs['ours', size][-1]}", flush=True)
-    rows = [{"size": size, "batches": args.batches,
-             **{side: best(runs[side, size]) for side in ("d2l", "ours") if runs[side, size]}}
+            for precision in args.precision:
+                side = f"ours {precision}"
+                runs[side, size].append(run_ours(args, size, device, precision))
+                print(f"input {size}: {side} {runs[side, size][-1]}", flush=True)
+    rows = [{"size": size, "batches": args.batches, "flops": flops[size],
+             **{side: best(runs[side, size]) for side in sides}}
             for size in args.input_size]
     lines.append("after: " + load_note())
-    info["load"] = f"{lines[-1]} (before: {before})"
+    info["load"] = f"{lines[-1]} ({before})"
     if not args.skip_d2l:
         lines += [""] + table(rows)
-    else:
-        lines += [f"input {r['size']}: ours steady {r['ours']['steady']:.1f}, compute "
-                  f"{r['ours']['compute']:.1f}, end-to-end {r['ours']['end_to_end']:.1f} "
-                  "examples/s" for r in rows]
+    lines += [""] + peak_table(rows, peak)
     text = "\n".join(lines) + "\n"
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with out_path.open("a") as f:             # a day's runs pile up in one file, newest last
         f.write(("\n" if f.tell() else "") + text)
-    print("\n".join(lines[-(3 * len(rows) + 3):]))
+    print(text)
     print(f"saved {out_path}")
     if args.readme and not args.skip_d2l:
-        update_readme(REPO / "README.md", readme_block(info, args, rows))
+        update_readme(REPO / "README.md", readme_block(info, args, rows, peak))
         print("README.md updated between the perf markers")
     return 0
 
 
-def readme_block(info: dict, args, rows: list[dict]) -> str:
+def readme_block(info: dict, args, rows: list[dict], peak: dict) -> str:
     sizes = " ".join(str(r["size"]) for r in rows)
+    precisions = " ".join(args.precision)
     return "\n".join([
         "## Performance / 性能",
         "",
         "`course_utils.train.train_ch6` against d2l's own `load_data_fashion_mnist` + "
-        "`train_ch6`, same network (VGG-11 / 4), same batches, one process. "
-        "同一网络、同样的批次，对比 d2l 原版数据加载与训练函数。",
+        "`train_ch6`, same network (VGG-11 / 4), same batches, one process, written by the "
+        "bench itself. 同一网络、同样的批次，对比 d2l 原版数据加载与训练函数；下表由基准脚本生成。",
         "",
-        f"Machine / 机器: {info['cpu']}, {info['cores']} cores, torch {info['torch']}, "
-        f"{info['date']}; {info['load']}. Reproduce / 复现:",
+        f"- Machine / 机器: {info['cpu']}, {info['cores']} cores, torch {info['torch']}, "
+        f"{info['date']}.",
+        f"- Load / 负载: {info['load']}.",
+        "- Precision / 精度: d2l trains in fp32 (NCHW); ours in each of: " + precisions
+        + " (channels-last; `auto` times fp32 and bf16 on this machine and keeps the faster).",
+        "- Peak / 峰值: " + ", ".join(f"{k} {v:.0f} GFLOP/s" for k, v in peak.items())
+        + " (GEMM 2048×2048, same threads); the fraction of peak below uses the larger.",
         "",
         "```bash",
         f".venv/bin/python bench/bench_vs_d2l.py --input-size {sizes} --batches {args.batches}"
-        + (f" --repeat {args.repeat}" if args.repeat > 1 else ""),
+        + (f" --repeat {args.repeat}" if args.repeat > 1 else "") + " --readme",
         "```",
         "",
         *table(rows),
         "",
-        "Steady = wall time per batch once running, data loading included; the targets "
-        "(≥5× at 224, ≥2.5× at 96) are on that row. 稳态 = 启动后每批的墙钟时间（含读数据）。"
-        "Compute = each trainer's own figure, data loading left out (d2l's `examples/sec`). "
-        "End-to-end includes start-up (loading, d2l's worker processes). 端到端含启动时间。",
+        *peak_table(rows, peak),
+        "",
+        "Steady = wall time per batch once running, data loading included. Compute = each "
+        "trainer's own figure, data loading left out (d2l's `examples/sec`). End-to-end "
+        "includes start-up (loading, d2l's worker processes). 稳态 = 启动后每批的实际耗时"
+        "（含读数据）；计算 = 各自训练函数报告的速度（不含读数据）；端到端含启动时间。"
+        "Ratios move with the CPU and the load; the fraction of peak is the figure to compare "
+        "across machines. 与 d2l 的倍数随 CPU 和负载变化；占峰值的比例才可以跨机器比较。",
     ])
 
 

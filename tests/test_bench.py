@@ -37,11 +37,21 @@ def test_tiny_benchmark_runs_both_sides(tmp_path):
     pytest.importorskip("d2l")
     out = tmp_path / "bench.txt"
     bench.main(["--input-size", "32", "--batches", "6", "--test-batches", "1", "--warmup", "1",
-                "--device", "cpu", "--out", str(out)])
+                "--device", "cpu", "--precision", "auto", "fp32", "--out", str(out)])
     text = out.read_text()
     assert "torch:" in text and "cpu:" in text and "load average" in text
-    rows = [line for line in text.splitlines() if line.startswith("| 32 |")]
+    assert "peak (GEMM 2048x2048" in text and "FLOPs per training example" in text
+    rows = [line for line in text.splitlines() if line.startswith("| 32 | 6 |")]
     assert len(rows) == 3                             # steady, compute, end-to-end
     for row in rows:
-        ratio = row.rstrip(" |").split("|")[-1].strip()
-        assert ratio.endswith("×") and float(ratio[:-1]) > 0
+        ratios = [c.strip() for c in row.strip(" |").split("|") if c.strip().endswith("×")]
+        assert len(ratios) == 2 and all(float(r[:-1]) > 0 for r in ratios)   # auto, fp32
+    peak_rows = [line for line in text.splitlines() if line.startswith("| 32 | 0.")]
+    assert [r.split("|")[3].strip() for r in peak_rows] == ["d2l", "ours auto", "ours fp32"]
+    assert all(r.rstrip(" |").endswith("%") for r in peak_rows)
+
+
+def test_flops_per_example_match_the_known_count():
+    args = bench.parse_args(["--input-size", "224"])
+    # the ratio-4 VGG-11 at 224: about 3.07 GFLOP per training example (fwd + bwd)
+    assert bench.flops_per_example(args, 224) == pytest.approx(3.07e9, rel=0.02)

@@ -24,6 +24,12 @@ SPEED_LINE = re.compile(r"^\d+\.\d examples/sec on cpu$")
 
 
 @pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    """Precision decisions cached per test, never in the user's ~/.cache."""
+    monkeypatch.setenv("VGG_COURSE_CACHE", str(tmp_path / "cache"))
+
+
+@pytest.fixture(autouse=True)
 def english():
     before = messages.get_lang()
     messages.set_lang("en")
@@ -103,22 +109,76 @@ def test_summary_line_matches_d2l_numbers():
     assert lines[1] == "2546.8 examples/sec on cuda:0"
 
 
-def test_fp32_and_auto_precision_both_train():
+def test_fp32_and_auto_precision_both_train(capsys):
     _, h32 = fit(epochs=1, precision="fp32")
     _, hauto = fit(epochs=1, precision="auto")
-    assert h32.precision == "fp32"
-    assert hauto.precision == ("bf16" if T.cpu_has_bf16() else "fp32")
+    assert h32.precision == "fp32" and "as asked" in h32.precision_reason
+    assert hauto.precision in ("fp32", "bf16")
     for h in (h32, hauto):
         assert math.isfinite(h.final["train_loss"]) and h.final["test_acc"] > 0.1
+    out = capsys.readouterr().out
+    # One line before training says how it trains: device, format (and why), layout, data.
+    assert "cpu · fp32 (as asked) · channels-last" in out
+
+
+def test_precision_probe_keeps_the_faster_format():
+    net, shape, cpu = tiny_net(), (64, 1, 28, 28), torch.device("cpu")
+    slow_bf16 = T.choose_precision(net, shape, cpu, measure={"fp32": 1.0, "bf16": 1.5}.get)
+    assert slow_bf16.precision == "fp32"
+    assert slow_bf16.reason() == "fp32 (bf16 was 50% slower here)"
+    fast_bf16 = T.choose_precision(net, shape, cpu, measure={"fp32": 1.0, "bf16": 0.5}.get)
+    assert fast_bf16.precision == "bf16" and "fp32 was 100% slower" in fast_bf16.reason()
+    # a gain inside the timing noise does not move us off d2l's fp32
+    assert T.choose_precision(net, shape, cpu, measure={"fp32": 1.0, "bf16": 0.95}.get
+                              ).precision == "fp32"
+    assert "慢 50%" in slow_bf16.reason("zh")
+
+
+def test_precision_probe_skips_a_broken_format_without_a_traceback(capsys):
+    def measure(precision):
+        if precision == "bf16":
+            raise RuntimeError("autocast is not supported on this device")
+        return 1.0
+
+    choice = T.choose_precision(tiny_net(), (64, 1, 28, 28), torch.device("cpu"),
+                                measure=measure)
+    assert choice.precision == "fp32" and choice.seconds["bf16"] is None
+    assert choice.reason() == "fp32 (bf16 is not usable here)"
+    assert capsys.readouterr().err == ""
+
+
+def test_precision_probe_is_cached_and_leaves_the_random_state_alone():
+    from course_utils.train import precision as P
+
+    net, shape, cpu = tiny_net(), (64, 1, 28, 28), torch.device("cpu")
+    torch.manual_seed(5)
+    expected = torch.rand(3)
+    torch.manual_seed(5)
+    first = T.choose_precision(net, shape, cpu)               # real timing, then cached
+    assert torch.equal(torch.rand(3), expected)
+    assert not first.cached and first.probe_seconds > 0
+    assert set(first.seconds) == {"fp32", "bf16"}
+    second = T.choose_precision(net, shape, cpu)
+    assert second.cached and second.precision == first.precision
+    assert (P.cache_dir() / "precision.json").is_file()
+    other = T.choose_precision(nn.Sequential(nn.Flatten(), nn.Linear(784, 10)), shape, cpu)
+    assert not other.cached                                    # another network, another key
 
 
 def test_precision_and_init_are_checked():
-    cpu = torch.device("cpu")
-    assert T.resolve_precision("fp32", cpu) == "fp32"
     with pytest.raises(CourseError):
-        T.resolve_precision("fp8", cpu)
+        fit(epochs=1, precision="fp8")
     with pytest.raises(CourseError):
         fit(epochs=1, init="zeros")
+
+
+def test_cosine_schedule_falls_from_lr_to_zero():
+    assert T.lr_at(0.1, "constant", 50, 100) == 0.1
+    assert T.lr_at(0.1, "cosine", 0, 100) == pytest.approx(0.1)
+    assert T.lr_at(0.1, "cosine", 50, 100) == pytest.approx(0.05)
+    assert T.lr_at(0.1, "cosine", 100, 100) == pytest.approx(0.0, abs=1e-12)
+    _, h = fit(epochs=2, schedule="cosine")
+    assert h.schedule == "cosine" and h.final["train_loss"] < h.metrics[0]["train_loss"]
 
 
 def test_init_options():
@@ -163,8 +223,21 @@ def test_diverging_loss_stops_with_a_message_naming_lr(capsys, lang, words):
     for word in words:
         assert word in h.message
     assert h.message in capsys.readouterr().out
-    assert h.partial is not None and h.summary                 # what happened is kept
-    assert len(h.metrics) < 3
+    assert h.summary and len(h.metrics) < 3                    # what happened is kept
+    # the weights are the last good ones, never nan
+    assert all(torch.isfinite(p).all() for p in net.parameters())
+
+
+def test_divergence_puts_back_the_last_good_epoch():
+    torch.manual_seed(0)
+    net = tiny_net()
+    train, test = tiny_data()
+    T.train_ch6(net, train, test, 1, 0.1, "cpu", live=False)
+    good = {k: v.clone() for k, v in net.state_dict().items()}
+    h = T.train_ch6(net, train, test, 2, 1e6, "cpu", init=None, live=False)
+    assert h.stop_reason == "diverged" and "before training" in h.message
+    for k, v in net.state_dict().items():
+        assert torch.equal(v, good[k])
 
 
 def test_keyboard_interrupt_keeps_model_history_and_summary(capsys):
@@ -211,6 +284,115 @@ def test_resume_needs_a_checkpoint_and_a_matching_net(tmp_path):
         fit(other, epochs=1, checkpoint=path, resume=True)
 
 
+def weights(net):
+    return {k: v.clone() for k, v in net.state_dict().items()}
+
+
+def same(a, b):
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_a_failed_resume_leaves_the_weights_alone(tmp_path):
+    path = tmp_path / "c.pt"
+    fit(epochs=1, checkpoint=path)
+    wider = nn.Sequential(nn.Conv2d(1, 8, kernel_size=3, padding=1), nn.ReLU(),
+                          nn.MaxPool2d(4), nn.Flatten(), nn.Linear(8 * 7 * 7, 10))
+    before = weights(wider)
+    with pytest.raises(TrainingError, match="not changed"):
+        fit(wider, epochs=2, checkpoint=path, resume=True)
+    assert same(before, weights(wider))
+    torch.save([1, 2, 3], path)                                # not a checkpoint at all
+    with pytest.raises(TrainingError):
+        fit(tiny_net(), epochs=2, checkpoint=path, resume=True)
+
+
+@pytest.mark.parametrize("device", ["mps", "cuda:3", "tpu", "gpu0"])
+def test_an_unusable_device_touches_nothing(device):
+    if device == "mps" and T.usable_device is not None and torch.backends.mps.is_available():
+        pytest.skip("this machine has MPS")
+    torch.manual_seed(0)
+    net = tiny_net()
+    before = weights(net)
+    train, test = tiny_data()
+    with pytest.raises(CourseError):
+        T.train_ch6(net, train, test, 1, 0.1, device, live=False)
+    assert same(before, weights(net))
+
+
+@pytest.mark.parametrize("net, word", [
+    (nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.Flatten(), nn.Linear(4 * 28 * 28, 10)),
+     "in_channels"),
+    (nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.Flatten(), nn.Linear(4 * 32 * 32, 10)),
+     "input_size"),
+    (nn.Sequential(nn.Flatten(), nn.Linear(784, 5)), "num_classes"),
+])
+def test_a_net_that_does_not_fit_the_data_is_refused_before_training(net, word):
+    before = weights(net)
+    train, test = tiny_data()
+    with pytest.raises(CourseError, match=word) as info:
+        T.train_ch6(net, train, test, 1, 0.1, "cpu", live=False)
+    assert "Traceback" not in str(info.value) and len(str(info.value)) < 400
+    assert same(before, weights(net))
+
+
+@pytest.mark.parametrize("kw, word", [
+    ({"num_epochs": 1.5}, "num_epochs"), ({"num_epochs": "3"}, "num_epochs"),
+    ({"num_epochs": -1}, "num_epochs"), ({"lr": "0.1"}, "lr"), ({"lr": float("nan")}, "lr"),
+    ({"lr": 0}, "lr"), ({"lr": None}, "lr"), ({"schedule": "step"}, "schedule"),
+])
+def test_bad_arguments_name_the_parameter(kw, word):
+    args = {"num_epochs": 1, "lr": 0.1, **kw}
+    net = tiny_net()
+    before = weights(net)
+    train, test = tiny_data()
+    extra = {k: v for k, v in kw.items() if k == "schedule"}
+    with pytest.raises(CourseError, match=word):
+        T.train_ch6(net, train, test, args["num_epochs"], args["lr"], "cpu", live=False, **extra)
+    assert same(before, weights(net))
+
+
+@pytest.mark.parametrize("make_bad", ["parent_is_a_file", "path_is_a_folder"])
+def test_a_checkpoint_that_cannot_be_written(tmp_path, make_bad, capsys):
+    if make_bad == "parent_is_a_file":
+        (tmp_path / "afile").write_text("x")
+        path = tmp_path / "afile" / "vgg.pt"
+        _, h = fit(epochs=2, checkpoint=path)                  # warned, training goes on
+        assert h.stop_reason == "finished" and len(h.metrics) == 2
+        assert len(h.warnings) == 2 and "Could not write" in h.warnings[0]
+        assert "Could not write" in capsys.readouterr().out
+    else:
+        (tmp_path / "folder").mkdir()
+        with pytest.raises(CourseError, match="folder"):
+            fit(epochs=2, checkpoint=tmp_path / "folder")
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_resume_without_a_file_says_so(tmp_path, capsys):
+    _, h = fit(epochs=1, checkpoint=tmp_path / "none.pt", resume=True)
+    assert "no checkpoint" in capsys.readouterr().out and len(h.metrics) == 1
+
+
+def test_resuming_replays_the_uninterrupted_run(tmp_path):
+    """Epoch 2 after a resume sees the same batches as in one run of 2 epochs."""
+    def run(epochs, **kw):
+        torch.manual_seed(0)
+        net = tiny_net()
+        train, test = tiny_data()
+        T.train_ch6(net, train, test, epochs, 0.1, "cpu", precision="fp32", live=False, **kw)
+        return net
+
+    straight = run(2)
+    path = tmp_path / "c.pt"
+    run(1, checkpoint=path)
+    torch.manual_seed(99)                                       # another session's state
+    net = tiny_net()
+    train, test = tiny_data()
+    T.train_ch6(net, train, test, 2, 0.1, "cpu", precision="fp32", live=False,
+                checkpoint=path, resume=True)
+    for a, b in zip(straight.parameters(), net.parameters()):
+        assert torch.allclose(a, b, atol=1e-6)
+
+
 def test_out_of_memory_becomes_a_training_error():
     class Greedy(nn.Module):
         def __init__(self):
@@ -244,7 +426,7 @@ def test_notebook_view_updates_one_figure_in_place(monkeypatch):
         return Handle()
 
     monkeypatch.setattr(IPython.display, "display", fake_display)
-    monkeypatch.setattr(T, "in_notebook", lambda: True)
+    monkeypatch.setattr("course_utils.train.live.in_notebook", lambda: True)
     _, h = fit(epochs=2, live=True)
     assert calls["display"] == 1                               # one output...
     assert calls["update"] >= 2 * 2                            # ...redrawn per epoch and within
@@ -253,7 +435,17 @@ def test_notebook_view_updates_one_figure_in_place(monkeypatch):
 def test_plain_text_lines_outside_a_notebook(capsys):
     _, h = fit(epochs=2, live=True)
     out = capsys.readouterr().out
-    assert "epoch 1/2: loss" in out and "epoch 2/2: loss" in out and "ETA" in out
+    assert "epoch 1/2: train loss" in out and "epoch 2/2: train loss" in out and "ETA" in out
+
+
+def test_text_progress_between_epochs_keeps_its_promise(capsys):
+    _, h = fit(epochs=1, live=True, text_every=0.0)            # a line after every batch
+    lines = [l for l in capsys.readouterr().out.splitlines() if "batch" in l]
+    assert len(lines) == 4 and "batch 4/4" in lines[-1] and "ETA" in lines[-1]
+    messages.set_lang("zh")
+    fit(epochs=1, live=True, text_every=0.0)
+    out = capsys.readouterr().out
+    assert "第 1/1 轮，第 4/4 批" in out and "训练损失" in out
 
 
 # ---------------------------------------------------------------- profiles
@@ -262,7 +454,8 @@ def test_plain_text_lines_outside_a_notebook(capsys):
 def test_profiles_and_choice(monkeypatch):
     ref = T.PROFILES["reference"]
     assert (ref.ratio, ref.lr, ref.num_epochs, ref.batch_size, ref.input_size, ref.init) == \
-        (4, 0.05, 10, 128, 224, "xavier")                      # the seed's recipe, exactly
+        (4, 0.05, 10, 128, 224, "xavier")                      # the book's recipe, exactly
+    assert (ref.precision, ref.schedule) == ("fp32", "constant")   # as d2l trains
     assert set(T.PROFILES) >= {"reference", "cpu-quick", "smoke"}
     monkeypatch.delenv("COURSE_PROFILE", raising=False)
     monkeypatch.setenv("CI", "true")
@@ -279,9 +472,14 @@ def test_profiles_and_choice(monkeypatch):
         T.get_profile("fastest")
 
 
-def test_cli_lists_profiles(capsys):
+def test_cli_lists_profiles(capsys, monkeypatch):
     assert T.main(["--list"]) == 0
     assert "cpu-quick" in capsys.readouterr().out
+    monkeypatch.setenv("COURSE_PROFILE", "cpu-quik")            # a typo must not break --list
+    assert T.main(["--list"]) == 0
+    with pytest.raises(SystemExit):
+        T.main(["--help"])
+    assert "cpu-quik" in capsys.readouterr().out
 
 
 def test_smoke_profile_really_trains_and_the_loss_falls():
