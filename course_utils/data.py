@@ -10,7 +10,10 @@ Where the data comes from, in this order:
 
 Every file is parsed with numpy, its IDX header and size checked and its
 decompressed md5 compared with the published one, so a truncated or damaged file
-is named in an error and never trained on. ``load_data_fashion_mnist`` keeps
+is named and never trained on. The first folder whose four files are all good
+wins: a damaged or unreadable copy earlier in the list is skipped with one line
+saying why, so it cannot hide a good copy further down. A download goes to a
+temporary file and is renamed into place only once its checksums agree. ``load_data_fashion_mnist`` keeps
 d2l's signature and meaning but holds the images in memory (on the GPU when one
 is given) and resizes each batch with ``interpolate``: no worker processes, which
 is what makes d2l's loader hang or crawl on small machines, macOS and Windows.
@@ -21,11 +24,14 @@ from __future__ import annotations
 import argparse
 import gzip
 import hashlib
+import http.client
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import urllib.request
+import zlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,7 +39,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .messages import DataError, get_lang
+from .messages import DataError, LanguageError, get_lang, pick, whole_number
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 REPO_DATA = REPO_ROOT / "data"
@@ -63,18 +69,133 @@ TEXT_LABELS = {
     "zh": ["T恤", "裤子", "套衫", "连衣裙", "外套", "凉鞋", "衬衫", "运动鞋", "包", "短靴"],
 }
 
-HOW_TO_GET = (
-    "找不到 Fashion-MNIST 数据集。任选一种办法：\n"
+FIXES = (
+    "任选一种办法：\n"
     "  • 运行 `make data`（在 Debian/Ubuntu 上以 root 身份会用 apt 安装 dataset-fashion-mnist）；\n"
     "  • 或 `sudo apt-get install dataset-fashion-mnist`；\n"
     "  • 或把 4 个文件（train-images-idx3-ubyte.gz 等）放进本仓库的 data/ 文件夹，"
     "或用环境变量 FASHION_MNIST_DIR 指向它们所在的文件夹。",
-    "Fashion-MNIST was not found. Any one of these fixes it:\n"
+    "Any one of these fixes it:\n"
     "  • run `make data` (as root on Debian/Ubuntu it installs dataset-fashion-mnist with apt);\n"
     "  • or `sudo apt-get install dataset-fashion-mnist`;\n"
     "  • or put the 4 files (train-images-idx3-ubyte.gz, ...) in this repository's data/ "
     "folder, or point the environment variable FASHION_MNIST_DIR at their folder.",
 )
+HOW_TO_GET = ("找不到 Fashion-MNIST 数据集。" + FIXES[0],
+              "Fashion-MNIST was not found. " + FIXES[1])
+
+
+def _say(zh: str, en: str) -> None:
+    """One line for the student, in their language, on stderr (a notebook shows it)."""
+    print(pick(zh, en), file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- what a bad file is
+
+
+class FileProblem(DataError):
+    """One file or folder that cannot be used, with a short reason for "skipped" lines.
+
+    ``short_zh``/``short_en`` say what is wrong in a few words; the full message
+    adds what to do about it.
+    """
+
+    def __init__(self, path: Path, short_zh: str, short_en: str, todo_zh: str, todo_en: str):
+        self.path, self.short_zh, self.short_en = Path(path), short_zh, short_en
+        super().__init__(f"{path}：{short_zh}。{todo_zh}", f"{path}: {short_en}. {todo_en}")
+
+    def short(self, lang: str | None = None, folder: Path | None = None) -> str:
+        """The reason in a few words, naming the file (not the ``folder`` itself)."""
+        if folder is not None and self.path == Path(folder):
+            return pick(self.short_zh, self.short_en, lang)
+        return pick(f"{self.path.name}：{self.short_zh}", f"{self.path.name}: {self.short_en}", lang)
+
+
+def _damaged(path: Path, zh: str, en: str) -> FileProblem:
+    return FileProblem(path, zh, en, "请删除它并重新获取。", "Delete it and get it again.")
+
+
+def _no_permission(path: Path, folder: bool = False) -> FileProblem:
+    # Not damage: deleting the file would be the wrong advice.
+    if folder:
+        return FileProblem(path, "没有权限打开这个文件夹", "no permission to open this folder",
+                           f"文件本身可能是好的：请让当前用户能读取它（例如 chmod a+rx {path}），"
+                           "或用 FASHION_MNIST_DIR 指向另一份。",
+                           f"The files may well be fine: let this user read it (e.g. "
+                           f"chmod a+rx {path}), or point FASHION_MNIST_DIR at another copy.")
+    return FileProblem(path, "没有权限读取这个文件", "no permission to read this file",
+                       f"文件没有损坏，不要删除：请让当前用户能读取它（例如 chmod a+r {path}），"
+                       "或用 FASHION_MNIST_DIR 指向另一份。",
+                       f"It is not damaged, so do not delete it: let this user read it (e.g. "
+                       f"chmod a+r {path}), or point FASHION_MNIST_DIR at another copy.")
+
+
+def _read_raw(path: Path) -> bytes:
+    """The file's bytes, decompressed when it ends in ``.gz``."""
+    try:
+        raw = path.read_bytes()
+    except PermissionError:
+        raise _no_permission(path) from None
+    except OSError as err:
+        raise _damaged(path, f"无法读取（{err.strerror or err}）",
+                       f"cannot be read ({err.strerror or err})") from None
+    if path.suffix == ".gz":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as err:
+            raise _damaged(path, f"不是完整的 gzip 文件（{err}）",
+                           f"is not a complete gzip file ({err})") from None
+    return raw
+
+
+def _check_raw(raw: bytes, path: Path, name: str) -> np.ndarray:
+    """Header, length and md5 of one decompressed IDX file; its array when all agree."""
+    magic, shape, md5 = FILES[name]
+    expected = 4 + 4 * len(shape) + int(np.prod(shape))
+    head = 4 + 4 * len(shape)
+    header = np.frombuffer(raw[:head], dtype=">u4") if len(raw) >= head else []
+    if len(header) < 1 or header[0] != magic or tuple(header[1:]) != shape:
+        raise _damaged(path, f"文件头不对，它不是 {name}", f"wrong header: it is not {name}")
+    if len(raw) != expected:
+        raise _damaged(path, f"长度是 {len(raw)} 字节，应为 {expected}，文件被截断或损坏",
+                       f"{len(raw)} bytes, expected {expected}: truncated or damaged")
+    if hashlib.md5(raw).hexdigest() != md5:
+        raise _damaged(path, "校验和不符，内容已损坏", "wrong checksum: its content is damaged")
+    return np.frombuffer(raw, dtype=np.uint8, offset=len(raw) - int(np.prod(shape))).reshape(shape)
+
+
+# Files already checked in this process, by (path, size, mtime): the md5 of 55 MB
+# is paid once, however many times the data set is looked for.
+_VERIFIED: set[tuple[str, int, int]] = set()
+
+
+def _stat_key(path: Path) -> tuple[str, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (str(path.resolve()), st.st_size, st.st_mtime_ns)
+
+
+def read_idx(path: Path, name: str | None = None) -> np.ndarray:
+    """Parse one IDX file (gzipped or not) after checking header, size and md5."""
+    path = Path(path)
+    name = name or path.name.removesuffix(".gz")
+    array = _check_raw(_read_raw(path), path, name)
+    key = _stat_key(path)
+    if key is not None:
+        _VERIFIED.add(key)
+    return array
+
+
+def verify_file(path: Path, name: str) -> None:
+    """Raise :class:`FileProblem` unless ``path`` is a good copy of ``name`` (cached)."""
+    key = _stat_key(Path(path))
+    if key is None or key not in _VERIFIED:
+        read_idx(path, name)
+
+
+# ---------------------------------------------------------------- where the data is
 
 
 def candidate_dirs() -> list[Path]:
@@ -93,38 +214,148 @@ def _file_in(folder: Path, name: str) -> Path | None:
     return None
 
 
-def _complete(folder: Path) -> bool:
-    return all(_file_in(folder, name) for name in FILES)
+def check_dataset_dir(folder: Path) -> None:
+    """Raise :class:`FileProblem` unless ``folder`` holds four good files."""
+    folder = Path(folder)
+    try:
+        os.listdir(folder)
+    except PermissionError:
+        raise _no_permission(folder, folder=True) from None
+    missing = [name for name in FILES if _file_in(folder, name) is None]
+    if missing:
+        raise FileProblem(folder / missing[0], "缺少这个文件", "this file is missing",
+                          "请补齐 4 个文件。", "Add the missing files.")
+    for name in FILES:
+        verify_file(_file_in(folder, name), name)
 
 
-def find_dataset_dir(dirs: list[Path] | None = None) -> Path | None:
-    """The first folder that holds all four files, or ``None``."""
+def _holds_any(folder: Path) -> bool:
+    """Does ``folder`` look like a copy at all? (An empty ``data/`` is not worth a word.)"""
+    try:
+        names = set(os.listdir(folder))
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True           # unreadable: say so rather than pass over it in silence
+    return any(n in names or f"{n}.gz" in names for n in FILES)
+
+
+_said: set[str] = set()
+
+
+def find_dataset_dir(dirs: list[Path] | None = None,
+                     skipped: list[FileProblem] | None = None) -> Path | None:
+    """The first folder whose four files are all good, or ``None``.
+
+    A folder that holds some of the files but not good ones is skipped with one
+    line saying why (once per process), so a damaged copy in ``data/`` cannot
+    hide a good one further down the list; each reason is added to ``skipped``.
+    """
     for folder in candidate_dirs() if dirs is None else dirs:
-        if folder.is_dir() and _complete(folder):
+        folder = Path(folder)
+        if not _holds_any(folder):
+            continue
+        try:
+            check_dataset_dir(folder)
             return folder
+        except FileProblem as problem:
+            if skipped is not None:
+                skipped.append(problem)
+            line = f"{folder}|{problem.en}"
+            if line not in _said:
+                _said.add(line)
+                _say(f"跳过 {folder}：{problem.short('zh', folder)}。",
+                     f"Skipped {folder}: {problem.short('en', folder)}.")
     return None
+
+
+def _not_found(skipped: list[FileProblem]) -> DataError:
+    if not skipped:
+        return DataError(*HOW_TO_GET)
+    zh = "\n".join(f"  • {p.message('zh')}" for p in skipped)
+    en = "\n".join(f"  • {p.message('en')}" for p in skipped)
+    return DataError(f"没有找到完好的 Fashion-MNIST，找到的副本都不能用：\n{zh}\n" + FIXES[0],
+                     f"No usable copy of Fashion-MNIST; the copies found cannot be used:\n{en}\n"
+                     + FIXES[1])
+
+
+# ---------------------------------------------------------------- getting a copy
+
+
+def _write_atomically(target: Path, payload: bytes) -> None:
+    """Write next to ``target``, then rename: a crash or Ctrl-C never leaves half a file
+    under the real name, and the temporary file is removed whatever happens."""
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException as err:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            raise DataError(f"无法写入 {target}（{err.strerror or err}）：请检查磁盘空间和文件夹权限。",
+                            f"Cannot write {target} ({err.strerror or err}): check the disk space "
+                            "and the folder's permissions.") from None
+        raise
+
+
+def _fetch(url: str, timeout: float) -> bytes:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.read()
+    except (OSError, http.client.HTTPException, ValueError) as err:
+        # OSError covers URLError and timeouts; HTTPException covers a connection
+        # cut mid-file (IncompleteRead), which is not an OSError.
+        reason = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+        raise DataError(f"下载 {url} 失败（{reason}）。\n" + HOW_TO_GET[0],
+                        f"Downloading {url} failed ({reason}).\n" + HOW_TO_GET[1]) from None
 
 
 def download(dest: Path = REPO_DATA / "FashionMNIST" / "raw", mirror: str = MIRROR,
              timeout: float = 10.0) -> Path:
-    """Fetch the four files, verify each checksum, keep them decompressed in ``dest``."""
-    dest.mkdir(parents=True, exist_ok=True)
+    """Fetch the four files, verify each, keep them decompressed in ``dest``.
+
+    A file already in ``dest`` is kept only if it checks out. Each download is
+    checked (compressed and decompressed md5) before it is renamed into place.
+    """
+    dest = Path(dest)
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise DataError(f"无法创建文件夹 {dest}（{err.strerror or err}）。\n" + HOW_TO_GET[0],
+                        f"Cannot create the folder {dest} ({err.strerror or err}).\n"
+                        + HOW_TO_GET[1]) from None
     for name, md5 in DOWNLOAD_MD5.items():
-        if (dest / name).is_file():
-            continue
+        target = dest / name
+        if target.is_file():
+            try:
+                verify_file(target, name)
+                continue
+            except FileProblem as problem:
+                _say(f"{problem.short('zh')}：重新下载。", f"{problem.short('en')}: downloading "
+                     "it again.")
         url = f"{mirror}{name}.gz"
-        try:
-            with urllib.request.urlopen(url, timeout=timeout) as response:
-                payload = response.read()
-        except OSError as err:
-            raise DataError(f"下载 {url} 失败（{err}）。\n" + HOW_TO_GET[0],
-                            f"Downloading {url} failed ({err}).\n" + HOW_TO_GET[1]) from None
+        payload = _fetch(url, timeout)
         if hashlib.md5(payload).hexdigest() != md5:
             raise DataError(f"下载的 {name}.gz 校验和不符，已丢弃。\n" + HOW_TO_GET[0],
                             f"The downloaded {name}.gz has a wrong checksum; discarded.\n"
                             + HOW_TO_GET[1])
-        (dest / name).write_bytes(gzip.decompress(payload))
+        raw = _read_raw_bytes_gz(payload, url)
+        _check_raw(raw, Path(url), name)
+        _write_atomically(target, raw)
+        _VERIFIED.add(_stat_key(target))
     return dest
+
+
+def _read_raw_bytes_gz(payload: bytes, url: str) -> bytes:
+    try:
+        return gzip.decompress(payload)
+    except (OSError, EOFError, zlib.error) as err:
+        raise DataError(f"下载的 {url} 不是完整的 gzip 文件（{err}），已丢弃。",
+                        f"The download {url} is not a complete gzip file ({err}); "
+                        "discarded.") from None
 
 
 def install_debian_package() -> bool:
@@ -140,55 +371,24 @@ def install_debian_package() -> bool:
 
 
 def ensure_dataset(allow_install: bool = True, allow_download: bool = True) -> Path:
-    """Find the data set, installing or downloading it if needed; verify it."""
-    folder = find_dataset_dir()
+    """Find a good copy of the data set, installing or downloading one if needed."""
+    skipped: list[FileProblem] = []
+    folder = find_dataset_dir(skipped=skipped)
     if folder is None and allow_install and install_debian_package():
-        folder = find_dataset_dir()
+        folder = find_dataset_dir(skipped=[])
     if folder is None and allow_download:
         folder = download()
     if folder is None:
-        raise DataError(*HOW_TO_GET)
-    for name in FILES:
-        read_idx(_file_in(folder, name), name)
+        raise _not_found(skipped)
     return folder
 
 
 def _dataset_dir() -> Path:
-    folder = find_dataset_dir()
+    skipped: list[FileProblem] = []
+    folder = find_dataset_dir(skipped=skipped)
     if folder is None:
-        raise DataError(*HOW_TO_GET)
+        raise _not_found(skipped)
     return folder
-
-
-def read_idx(path: Path, name: str | None = None) -> np.ndarray:
-    """Parse one IDX file (gzipped or not) after checking header, size and md5."""
-    path = Path(path)
-    name = name or path.name.removesuffix(".gz")
-    magic, shape, md5 = FILES[name]
-    try:
-        raw = path.read_bytes()
-        if path.suffix == ".gz":
-            raw = gzip.decompress(raw)
-    except (OSError, EOFError, gzip.BadGzipFile) as err:
-        raise DataError(f"无法读取 {path}（{err}）：文件已损坏，请删除后重新获取。",
-                        f"Cannot read {path} ({err}): the file is damaged; delete it and "
-                        "get it again.") from None
-    expected = 4 + 4 * len(shape) + int(np.prod(shape))
-    header = np.frombuffer(raw[:4 + 4 * len(shape)], dtype=">u4") if len(raw) >= 16 else []
-    if len(header) < 1 or header[0] != magic or tuple(header[1:]) != shape:
-        raise DataError(f"{path} 的文件头不对：它不是 {name}。请删除它并重新获取。",
-                        f"{path} has the wrong header: it is not {name}. Delete it and get "
-                        "it again.")
-    if len(raw) != expected:
-        raise DataError(f"{path} 长度是 {len(raw)} 字节，应为 {expected}：文件被截断或损坏，"
-                        "请删除后重新获取。",
-                        f"{path} is {len(raw)} bytes, expected {expected}: it is truncated or "
-                        "damaged. Delete it and get it again.")
-    if hashlib.md5(raw).hexdigest() != md5:
-        raise DataError(f"{path} 的校验和不符：内容已损坏，请删除后重新获取。",
-                        f"{path} has a wrong checksum: its content is damaged. Delete it and "
-                        "get it again.")
-    return np.frombuffer(raw, dtype=np.uint8, offset=len(raw) - int(np.prod(shape))).reshape(shape)
 
 
 @lru_cache(maxsize=2)
@@ -221,9 +421,7 @@ class InMemoryLoader:
 
     def __init__(self, images: torch.Tensor, labels: torch.Tensor, batch_size: int,
                  shuffle: bool, resize=None, device=None, seed: int | None = None):
-        if batch_size < 1:
-            raise DataError(f"batch_size 必须是正整数，现在是 {batch_size}。",
-                            f"batch_size must be a positive integer, got {batch_size}.")
+        batch_size = whole_number(batch_size, "batch_size", example=128)
         device = torch.device(device) if device is not None else torch.device("cpu")
         self.images = images.to(device)      # uint8 (N, 1, 28, 28): 4x smaller than float
         self.labels = labels.to(device)
@@ -285,7 +483,7 @@ def prepare_torchvision_root(root: Path | str = REPO_DATA) -> Path:
             pass
         magic, shape, _ = FILES[name]
         header = np.array([magic, *shape], dtype=">u4").tobytes()
-        target.write_bytes(header + read_idx(_file_in(folder, name), name).tobytes())
+        _write_atomically(target, header + read_idx(_file_in(folder, name), name).tobytes())
     return Path(root)
 
 
@@ -295,11 +493,12 @@ def main(argv=None) -> int:
     parser.add_argument("--no-download", action="store_true", help="never download")
     args = parser.parse_args(argv)
     try:
+        get_lang()      # a wrong COURSE_LANG is said here, in both languages
         folder = ensure_dataset(not args.no_install, not args.no_download)
-    except DataError as err:
-        print(err.message(get_lang()), file=sys.stderr)
+    except (DataError, LanguageError) as err:
+        print(err, file=sys.stderr)
         return 1
-    print(f"Fashion-MNIST OK: {folder}")
+    print(pick(f"Fashion-MNIST 数据集完好：{folder}", f"Fashion-MNIST OK: {folder}"))
     return 0
 
 

@@ -16,8 +16,8 @@ import torch
 from torch import nn
 
 from .inspect import layer_table
-from .messages import CourseError
-from .models import VGG11, ConvArch, check_arch, scale_arch, vgg, vgg_block
+from .messages import CourseError, describe, whole_number
+from .models import VGG11, ConvArch, as_arch, check_arch, scale_arch, vgg, vgg_block
 
 
 @dataclass(frozen=True)
@@ -54,9 +54,18 @@ def arch_report(conv_arch: ConvArch, ratio: int = 1, input_size: int = 224,
     such network exists: a block with no convolution, a channel count that the
     ratio rounds down to 0, an input too small for the number of blocks.
     """
-    scaled = scale_arch(conv_arch, ratio)
+    if len(as_arch(conv_arch)) == 0:
+        # The explorer leaves out blocks set to 0 convs: with all of them at 0 the
+        # student typed no conv_arch, so say what to do with the controls.
+        raise CourseError(
+            "一个块也没有了：请至少把一个块的卷积层数（滑块）调到 1 或更多。",
+            "No block is left: set at least one block's number of convolutions "
+            "(its slider) to 1 or more.")
+    ratio = whole_number(ratio, "ratio", example=4)
+    scaled, input_size, in_channels, num_classes = check_arch(
+        scale_arch(conv_arch, ratio), input_size, in_channels, num_classes)
     with torch.device("meta"):
-        net = vgg(scaled, in_channels, num_classes, input_size)  # checks the setting
+        net = vgg(scaled, in_channels, num_classes, input_size)
     table = layer_table(net, (1, in_channels, input_size, input_size))
     rows = tuple(row.as_dict() for row in table)
     num_blocks = len(scaled)
@@ -98,6 +107,9 @@ def block_report(num_convs: int, in_channels: int, out_channels: int,
     """Measure ``vgg_block(num_convs, in_channels, out_channels)`` on one square input."""
     # check_arch words every impossible block (no conv, 0 channels, 1x1 input);
     # a one-block arch with these channels asks exactly those questions.
+    num_convs, in_channels, out_channels, input_size = (
+        _whole(num_convs, "num_convs", 2), _whole(in_channels, "in_channels", 1),
+        _whole(out_channels, "out_channels", 64), _whole(input_size, "input_size", 224))
     check_arch([(num_convs, out_channels)], input_size, in_channels)
     with torch.device("meta"):
         block = vgg_block(num_convs, in_channels, out_channels)
@@ -115,7 +127,14 @@ def receptive_field(kernel_sizes, strides=None) -> int:
     Each layer widens the view by ``kernel - 1`` steps of the layers before it,
     and a stride multiplies the step; for stride 1 this is ``1 + sum(k - 1)``.
     """
-    strides = strides or [1] * len(kernel_sizes)
+    kernel_sizes = _positive_list(kernel_sizes, "kernel_sizes", "[3, 3]")
+    strides = [1] * len(kernel_sizes) if strides is None else _positive_list(
+        strides, "strides", "[1, 1]")
+    if len(strides) != len(kernel_sizes):
+        raise CourseError(
+            f"kernel_sizes 有 {len(kernel_sizes)} 个数，strides 却有 {len(strides)} 个：每层各一个。",
+            f"kernel_sizes has {len(kernel_sizes)} numbers but strides has {len(strides)}: "
+            "give one per layer.")
     field, step = 1, 1
     for kernel, stride in zip(kernel_sizes, strides):
         field += (kernel - 1) * step
@@ -165,12 +184,11 @@ def stack_vs_single(num_convs: int, channels: int, in_channels: int | None = Non
     # check_arch words a missing conv or a 0-channel count (channels first, so that
     # channels=0 is not blamed on the in_channels it defaults to); no pooling here,
     # so any positive input size works and only that is left to check.
+    num_convs, channels = _whole(num_convs, "num_convs", 3), _whole(channels, "channels", 64)
     check_arch([(num_convs, channels)])
-    in_channels = channels if in_channels is None else in_channels
+    in_channels = channels if in_channels is None else _whole(in_channels, "in_channels", 64)
     check_arch([(num_convs, channels)], in_channels=in_channels)
-    if int(input_size) != input_size or input_size < 1:
-        raise CourseError(f"input_size 必须是正整数，现在是 {input_size}。",
-                          f"input_size must be a positive integer, got {input_size}.")
+    input_size = whole_number(input_size, "input_size", example=56)
     kernel = 2 * num_convs + 1
     with torch.device("meta"):
         stacked = _conv_stack([3] * num_convs, in_channels, channels)
@@ -181,3 +199,20 @@ def stack_vs_single(num_convs: int, channels: int, in_channels: int | None = Non
                            stacked_params, single_params,
                            stacked_macs, single_macs, num_convs, 1)
 
+
+# ------------------------------------------------------------------ checking arguments
+
+
+def _whole(value, name: str, example: int) -> int:
+    """An int, any sign: the size (at least 1) is worded by ``check_arch``, which
+    says *why* (a block with no convolution, a ratio that leaves 0 channels)."""
+    return whole_number(value, name, minimum=-(2 ** 62), example=example)
+
+
+def _positive_list(values, name: str, example: str) -> list[int]:
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        zh_what, en_what = describe(values)
+        raise CourseError(f"{name} 必须是正整数的列表，例如 {example}；现在是 {zh_what}。",
+                          f"{name} must be a list of positive whole numbers, such as {example}; "
+                          f"got {en_what}.")
+    return [whole_number(v, f"{name}[{i}]", example=int(example[1])) for i, v in enumerate(values)]

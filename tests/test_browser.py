@@ -1,11 +1,14 @@
 """The VGG explorer in a real browser, as a student meets it.
 
-Starts JupyterLab from this virtual environment, opens lesson 3's English
-notebook (a copy, in a temporary folder) in Debian's Chromium driven by
-Playwright, runs every cell from the Run menu, then clicks a channel ratio and
-moves a block slider with the keyboard, and checks that the parameter count
-on screen changes to the number :func:`course_utils.explore.arch_report`
-computes for the settings on screen.
+Starts JupyterLab exactly as ``make lab`` does (see :mod:`tests.test_lab`: the
+course's launcher, its token, a user config that tries to empty the token), opens
+lesson 3's real English notebook in Debian's Chromium driven by Playwright, clears
+the stored outputs in the page, runs every cell from the Run menu, then clicks a
+channel ratio and moves a block slider with the keyboard, and checks that the
+parameter count on screen changes to the number
+:func:`course_utils.explore.arch_report` computes for the settings on screen.
+Nothing is saved: autosave is off, the page is closed without saving, and the
+notebook file is compared byte for byte before and after.
 
 Without Chromium or Playwright the test is skipped, unless ``CI`` is set: there a
 missing browser is a failure, so a broken CI image cannot pass silently.
@@ -13,27 +16,17 @@ missing browser is a failure, so a broken CI image cannot pass silently.
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import secrets
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from course_utils.explore import arch_report
 from course_utils.models import VGG11
+from tests.test_lab import ROOT, course_lab, digests, launch_chromium, need_browser
 
-ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = Path("notebooks/en/03-assembling-vgg11.ipynb")
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 BLOCK_CHANNELS = [c for _, c in VGG11]
 
 # The explorer tags its parts with CSS classes (see course_utils.widgets._tag).
@@ -41,110 +34,14 @@ RATIO, BLOCK, INPUT_SIZE, SUMMARY = (".vgg-explorer-ratio", ".vgg-explorer-block
                                      ".vgg-explorer-input-size", ".vgg-explorer-summary")
 
 
-def _missing() -> str | None:
-    """Why this machine cannot run the test, or None."""
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed (pip install -r requirements-test.txt)"
-    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        return f"no Chromium at {CHROMIUM} (apt-get install chromium, or `make browser`)"
-    return None
-
-
 @pytest.fixture(scope="module")
-def browser_ready():
-    reason = _missing()
-    if reason and os.environ.get("CI"):
-        pytest.fail(f"CI is set but the real-browser test cannot run: {reason}")
-    if reason:
-        pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _copy_notebook(root: Path) -> Path:
-    """Lesson 3 without stored outputs: stale widget views must not be found first."""
-    nb = json.loads((ROOT / NOTEBOOK).read_text(encoding="utf-8"))
-    for cell in nb["cells"]:
-        if cell["cell_type"] == "code":
-            cell["outputs"], cell["execution_count"] = [], None
-    nb["metadata"].pop("widgets", None)
-    target = root / NOTEBOOK
-    target.parent.mkdir(parents=True)
-    target.write_text(json.dumps(nb), encoding="utf-8")
-    return target
-
-
-@pytest.fixture(scope="module")
-def lab(browser_ready, tmp_path_factory):
-    """A JupyterLab server on a free local port with a random token; always stopped."""
+def lab(tmp_path_factory):
+    """``make lab``'s own server on a free local port; always stopped."""
+    need_browser()
     if not (ROOT / NOTEBOOK).exists():
         pytest.fail(f"{NOTEBOOK} is missing: the browser test drives the explorer in it")
-    root = tmp_path_factory.mktemp("lab")
-    _copy_notebook(root)
-    # no "get Jupyter news?" toast over the page (and no attempt to reach the internet)
-    settings = root / ".settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
-    port, token = _free_port(), secrets.token_hex(16)
-    env = {**os.environ,
-           # a private config, runtime and workspace: no user setting changes the page
-           "JUPYTER_CONFIG_DIR": str(root / ".config"), "JUPYTER_RUNTIME_DIR": str(root / ".runtime"),
-           "JUPYTERLAB_SETTINGS_DIR": str(root / ".settings"),
-           "JUPYTERLAB_WORKSPACES_DIR": str(root / ".workspaces"),
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-           f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"]
-    if getattr(os, "geteuid", lambda: -1)() == 0:
-        cmd.append("--allow-root")      # jupyter refuses to run as root without it
-    log_path = root / "server.log"
-    with open(log_path, "wb") as log:
-        server = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for_server(server, f"{base}/api/status?token={token}", log_path)
-        yield {"base": base, "token": token, "log": log_path}
-    finally:
-        _stop(server, base, token)
-
-
-def _wait_for_server(server, url: str, log_path: Path, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"jupyter lab exited early:\n{log_path.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail(f"jupyter lab did not answer in {timeout} s:\n{log_path.read_text()[-3000:]}")
-
-
-def _stop(server: subprocess.Popen, base: str, token: str) -> None:
-    """Ask the server to shut down (it stops its kernels), then make sure it is gone."""
-    if server.poll() is None:
-        try:
-            request = urllib.request.Request(f"{base}/api/shutdown", method="POST",
-                                             headers={"Authorization": f"token {token}"})
-            urllib.request.urlopen(request, timeout=5).close()
-        except OSError:
-            pass
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.terminate()
-            try:
-                server.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+    with course_lab(tmp_path_factory.mktemp("lab")) as server:
+        yield server
 
 
 # ------------------------------------------------------------------ what a person sees
@@ -196,12 +93,19 @@ def _drive(explorer, summary) -> None:
     expect(summary).to_contain_text(_expected_params(shown))       # 43,095,642
 
 
+def _menu(page, title: str, *commands: str) -> None:
+    """Click a menu bar item, then the entry for the first command that exists."""
+    page.locator(".lm-MenuBar-item", has_text=re.compile(rf"^{title}$")).click()
+    page.locator(", ".join(f".lm-Menu-item[data-command='{c}']" for c in commands)).first.click()
+
+
 def test_ratio_and_block_sliders_in_a_real_browser(lab):
     from playwright.sync_api import expect, sync_playwright
 
     start = time.monotonic()
+    before = digests([NOTEBOOK])
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_chromium(p)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(f"{lab['base']}/lab/tree/{NOTEBOOK.as_posix()}?reset&token={lab['token']}")
@@ -210,10 +114,12 @@ def test_ratio_and_block_sliders_in_a_real_browser(lab):
             expect(page.locator(".jp-StatusBar-Widget")).to_contain_text(
                 re.compile(r"\| Idle"), timeout=30_000)
 
+            # Edit ▸ Clear Outputs of All Cells (in the page only): the stored widget
+            # views must not be found before the live ones
+            _menu(page, "Edit", "editmenu:clear-all", "notebook:clear-all-cell-outputs")
+            expect(page.locator(".jp-Notebook .jp-OutputArea-output")).to_have_count(0)
             # Run ▸ Run All Cells, from the menu as a student would
-            page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Run$")).click()
-            page.locator(".lm-Menu-item[data-command='runmenu:run-all'], "   # JupyterLab 4
-                         ".lm-Menu-item[data-command='notebook:run-all-cells']").first.click()
+            _menu(page, "Run", "runmenu:run-all", "notebook:run-all-cells")
 
             explorer = page.locator(".vgg-explorer").first
             summary = explorer.locator(f"{SUMMARY} .widget-html-content")
@@ -225,6 +131,7 @@ def test_ratio_and_block_sliders_in_a_real_browser(lab):
                 page.screenshot(path=str(shot), full_page=True)
                 pytest.fail(f"{err}\n(screenshot: {shot}; errors on the page: {_problems(page)!r})")
         finally:
-            browser.close()
+            browser.close()      # closed without saving
+    assert digests([NOTEBOOK]) == before, "the notebook file changed: the browser must not save"
     # about 20 s here (most of it the kernel importing torch); far more means something hangs
     assert time.monotonic() - start < 90, "the browser test took over 90 s"

@@ -1,6 +1,7 @@
 """Fashion-MNIST: the real data, the in-memory loader, and what goes wrong."""
 
 import gzip
+import hashlib
 import shutil
 
 import numpy as np
@@ -152,3 +153,148 @@ def test_torchvision_layout_is_standard_idx(tmp_path):
     assert raw.stat().st_size == 60008
     labels = np.frombuffer(raw.read_bytes()[8:], dtype=np.uint8)
     assert np.array_equal(labels, data.load_fashion_mnist(True)[1].numpy())
+
+
+# ------------------------------------------------------------------ search by validity, downloads
+
+
+def _tiny_release(monkeypatch):
+    """A one-file data set of 3 labels, and a fake mirror serving it: the download path
+    runs end to end without the internet. Returns (raw bytes, served gzip, log of URLs)."""
+    import http.client  # noqa: F401 - the mirror may raise one of its errors
+
+    raw = np.array([2049, 3], dtype=">u4").tobytes() + bytes([7, 1, 4])
+    payload = gzip.compress(raw)
+    monkeypatch.setattr(data, "FILES", {"t10k-labels-idx1-ubyte": (2049, (3,), hashlib.md5(raw).hexdigest())})
+    monkeypatch.setattr(data, "DOWNLOAD_MD5", {"t10k-labels-idx1-ubyte": hashlib.md5(payload).hexdigest()})
+    fetched = []
+
+    class Answer:
+        def __init__(self, body):
+            self.body = body
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def read(self):
+            return self.body
+    monkeypatch.setattr(data.urllib.request, "urlopen",
+                        lambda url, timeout=None: fetched.append(url) or Answer(payload))
+    return raw, payload, fetched
+
+
+def test_download_is_checked_then_renamed_into_place(tmp_path, monkeypatch):
+    raw, _, fetched = _tiny_release(monkeypatch)
+    dest = data.download(tmp_path / "raw", mirror="http://mirror/")
+    assert (dest / "t10k-labels-idx1-ubyte").read_bytes() == raw
+    assert [p.name for p in dest.iterdir()] == ["t10k-labels-idx1-ubyte"]   # no .tmp left
+    assert fetched == ["http://mirror/t10k-labels-idx1-ubyte.gz"]
+    # a good file already there is checked and kept, not fetched again
+    data._VERIFIED.clear()
+    data.download(dest, mirror="http://mirror/")
+    assert len(fetched) == 1
+
+
+def test_a_damaged_downloaded_file_is_fetched_again(tmp_path, monkeypatch, capsys):
+    from course_utils import messages
+
+    monkeypatch.setattr(messages, "_lang", "en")
+    raw, _, fetched = _tiny_release(monkeypatch)
+    dest = tmp_path / "raw"
+    dest.mkdir()
+    (dest / "t10k-labels-idx1-ubyte").write_bytes(raw[:-1])          # an earlier cut download
+    data.download(dest, mirror="http://mirror/")
+    assert (dest / "t10k-labels-idx1-ubyte").read_bytes() == raw and len(fetched) == 1
+    assert "t10k-labels-idx1-ubyte: 10 bytes, expected 11: truncated or damaged: downloading it " \
+        "again" in capsys.readouterr().err
+
+
+def test_an_interrupted_write_leaves_neither_half_a_file_nor_a_tmp(tmp_path, monkeypatch):
+    _tiny_release(monkeypatch)
+
+    def interrupted(fd):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(data.os, "fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        data.download(tmp_path / "raw", mirror="http://mirror/")
+    assert list((tmp_path / "raw").iterdir()) == []
+
+
+def test_a_cut_connection_is_a_data_error(tmp_path, monkeypatch):
+    import http.client
+
+    def cut(url, timeout=None):
+        raise http.client.IncompleteRead(b"\x1f\x8b", 500)
+    monkeypatch.setattr(data.urllib.request, "urlopen", cut)
+    with pytest.raises(DataError, match="IncompleteRead") as info:
+        data.download(tmp_path / "raw", mirror="http://mirror/")
+    assert "FASHION_MNIST_DIR" in info.value.en
+    assert list((tmp_path / "raw").iterdir()) == []
+
+
+def test_a_damaged_copy_does_not_hide_a_good_one(tmp_path, monkeypatch, capsys):
+    good = data.find_dataset_dir()
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for name in data.FILES:
+        (bad / data._file_in(good, name).name).symlink_to(data._file_in(good, name).resolve())
+    (bad / "t10k-labels-idx1-ubyte.gz").unlink()
+    (bad / "t10k-labels-idx1-ubyte").write_bytes(b"\x00\x00\x08\x01" + bytes(100))
+    monkeypatch.setenv("FASHION_MNIST_DIR", str(bad))
+    data._said.clear()
+    found = data.find_dataset_dir()
+    assert found != bad and data.check_dataset_dir(found) is None
+    err = capsys.readouterr().err
+    assert str(bad) in err and "t10k-labels-idx1-ubyte" in err
+    assert len(err.strip().splitlines()) == 1                     # one short line
+    data.find_dataset_dir()                                         # said once per process
+    assert capsys.readouterr().err == ""
+
+
+def test_an_empty_data_folder_is_passed_over_in_silence(tmp_path, capsys):
+    (tmp_path / "FashionMNIST").mkdir()          # what prepare_torchvision_root leaves in data/
+    good = data.find_dataset_dir()
+    assert data.find_dataset_dir([tmp_path, good]) == good
+    assert capsys.readouterr().err == ""
+
+
+def test_verification_is_paid_once_per_process(monkeypatch):
+    good = data.find_dataset_dir()
+    data.find_dataset_dir([good])                  # the first look pays
+    calls = []
+    real = data._check_raw
+    monkeypatch.setattr(data, "_check_raw", lambda *a: calls.append(a[2]) or real(*a))
+    data.find_dataset_dir([good])
+    assert calls == []                             # every file of the good copy is cached
+
+
+@pytest.mark.parametrize("env,lang", [
+    ({"COURSE_LANG": "zh", "LANG": "en_US.UTF-8"}, "zh"),
+    ({"COURSE_LANG": "en", "LC_ALL": "zh_CN.UTF-8"}, "en"),
+    ({"LANG": "zh_CN.UTF-8"}, "zh"),
+    ({"LC_MESSAGES": "zh_TW.UTF-8", "LANG": "en_US.UTF-8"}, "zh"),
+    ({"LC_ALL": "C.UTF-8", "LANG": "zh_CN.UTF-8"}, "en"),   # LC_ALL wins, as in POSIX
+    ({"LANG": "de_DE.UTF-8"}, "en"),
+    ({}, "en"),
+])
+def test_the_language_follows_course_lang_then_the_locale(env, lang):
+    from course_utils.messages import default_lang
+    assert default_lang(env) == lang
+
+
+def test_make_data_speaks_chinese_in_a_chinese_shell(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("COURSE_LANG", "LC_ALL", "LC_MESSAGES", "LANG")}
+    env["LANG"] = "zh_CN.UTF-8"
+    env["FASHION_MNIST_DIR"] = str(tmp_path / "nowhere")
+    run = subprocess.run([sys.executable, "-m", "course_utils.data", "--no-install", "--no-download"],
+                         env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "Fashion-MNIST 数据集完好" in run.stdout

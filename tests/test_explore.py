@@ -109,9 +109,9 @@ def test_matches_real_network_on_random_settings():
     (VGG11, 1, 16, "block 5 would output 0x0"),
     (((1, 64), (1, 128)), 1, 3, "block 2 would output 0x0"),
     (((1, 64), (0, 128)), 1, 224, "Block 2 has 0 convolutions"),
-    ((), 1, 224, "conv_arch is empty"),
+    ((), 1, 224, "No block is left"),      # all sliders at 0: says what to do with them
     (VGG11, 0, 224, "ratio must be a positive integer"),
-    (VGG11, 2.5, 224, "ratio must be a positive integer"),
+    (VGG11, 2.5, 224, "ratio must be a whole number (int), such as 4; got the fraction 2.5"),
 ])
 def test_impossible_settings_say_why(arch, ratio, size, words):
     with pytest.raises(ValueError) as info:
@@ -119,6 +119,34 @@ def test_impossible_settings_say_why(arch, ratio, size, words):
     assert isinstance(info.value, CourseError)
     assert words in info.value.en
     assert info.value.zh and info.value.zh != info.value.en
+    if not arch:   # the explorer's student typed no conv_arch: don't name it
+        assert "conv_arch" not in info.value.en + info.value.zh
+        assert "slider" in info.value.en and "滑块" in info.value.zh
+
+
+@pytest.mark.parametrize("call,words", [
+    (lambda: arch_report(VGG11, 1, "224"), "input_size must be a whole number (int), such as 224; "
+                                          "got the text '224'"),
+    (lambda: arch_report(VGG11, None, 224), "ratio must be a whole number"),
+    (lambda: arch_report([("1", 64)], 1, 224), "Block 1: the number of convolutions"),
+    (lambda: block_report(1.5, 1, 8, 32), "num_convs must be a whole number"),
+    (lambda: block_report(1, 1, 8, float("nan")), "got nan (not a number)"),
+    (lambda: stack_vs_single(2, "64"), "channels must be a whole number"),
+    (lambda: stack_vs_single(2, 8, input_size=None), "input_size must be a whole number"),
+    (lambda: receptive_field("33"), "kernel_sizes must be a list"),
+    (lambda: receptive_field([3, 3], [1]), "give one per layer"),
+])
+def test_wrong_types_name_the_parameter(call, words):
+    with pytest.raises(CourseError) as info:
+        call()
+    assert words in info.value.en and info.value.zh != info.value.en
+
+
+def test_integral_floats_are_read_as_ints():
+    """224.0 means 224: accepted, and the report holds plain ints."""
+    report = arch_report(VGG11, 4.0, 224.0, 1.0, 10.0)
+    assert report == arch_report(VGG11, 4, 224, 1, 10)
+    assert all(type(v) is int for v in (report.ratio, report.input_size, report.in_channels))
 
 
 def test_every_possible_explorer_setting_is_consistent():

@@ -48,3 +48,22 @@ def test_shape_text():
     from course_utils.inspect import shape_text
     assert shape_text((256, 28, 28)) == "256×28×28"
     assert shape_text((1, 224, 224), " × ") == "1 × 224 × 224"
+
+
+def test_wrong_arguments_are_named():
+    from course_utils.messages import CourseError
+    import pytest
+
+    net = vgg(scale_arch(VGG11, 16), input_size=64)
+    with pytest.raises(CourseError, match="first convolution takes 1 input channel, but "
+                                          r"input_shape \(1, 3, 64, 64\) gives 3"):
+        layer_table(net, (1, 3, 64, 64))
+    with pytest.raises(CourseError, match=r"input_shape\[2\] must be a whole number"):
+        layer_table(net, (1, 1, "64", 64))
+    with pytest.raises(CourseError, match="input_shape must be a shape"):
+        layer_table(net, 64)
+    with pytest.raises(CourseError, match="net must be a network"):
+        layer_table("VGG11", (1, 1, 64, 64))
+    # an input too small for the net: torch's reason under one sentence of ours
+    with pytest.raises(CourseError, match=r"An input of shape \(1, 1, 32, 32\) does not fit"):
+        layer_table(net, (1, 1, 32, 32))

@@ -6,6 +6,7 @@ import torchvision
 from torch import nn
 
 from course_utils.inspect import shape_lines
+from course_utils.messages import CourseError
 from course_utils.models import (VGG11, VGG13, VGG16, VGG19, check_arch, feature_size,
                                  num_params, scale_arch, vgg, vgg_block)
 
@@ -103,6 +104,44 @@ def test_impossible_networks_say_why(arch, size, words):
 def test_impossible_ratio():
     with pytest.raises(ValueError, match="ratio must be a positive integer"):
         scale_arch(VGG11, 0)
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    (dict(input_size="224"), "input_size must be a whole number (int), such as 224; got the text "
+                             "'224' (a string, in quotes). Write 224 without quotes."),
+    (dict(input_size=None), "input_size must be a whole number (int), such as 224; got None"),
+    (dict(input_size=float("nan")), "got nan (not a number)"),
+    (dict(input_size=224.5), "got the fraction 224.5"),
+    (dict(conv_arch=[(1.5, 64)]), "Block 1: the number of convolutions must be a whole number"),
+    (dict(conv_arch=[("1", 64)]), "got the text '1'"),
+    (dict(conv_arch=[(1, 64, 3)]), "Block 1 of conv_arch is (1, 64, 3) (a tuple): every block "
+                                   "must be a pair"),
+    (dict(conv_arch="VGG11"), "write the variable VGG11 without quotes"),
+    (dict(conv_arch=None), "conv_arch must be a list of (num_convs, out_channels) pairs"),
+    (dict(in_channels=0), "in_channels must be a positive integer, got 0"),
+    (dict(num_classes="10"), "num_classes must be a whole number"),
+])
+def test_wrong_types_name_the_parameter(kwargs, words):
+    args = dict(conv_arch=VGG11, in_channels=1, num_classes=10, input_size=224)
+    args.update(kwargs)
+    with pytest.raises(CourseError) as info:
+        vgg(**args)
+    assert words in info.value.en
+    assert info.value.zh != info.value.en and any("\u4e00" <= ch <= "\u9fff" for ch in info.value.zh)
+
+
+@pytest.mark.parametrize("ratio", [None, float("nan"), 0, -1, "4", 2.5])
+def test_scale_arch_refuses_bad_ratios(ratio):
+    with pytest.raises(CourseError, match="ratio must be a"):
+        scale_arch(VGG11, ratio)
+
+
+def test_integral_float_input_size_is_accepted():
+    """224.0 is read as 224 (a division or a slider can produce it); 224.5 is refused."""
+    net = vgg(scale_arch(VGG11, 16.0), input_size=64.0)
+    assert num_params(net) == num_params(vgg(scale_arch(VGG11, 16), input_size=64))
+    with pytest.raises(CourseError):
+        vgg_block(2.0, 1, "8")
 
 
 def test_check_arch_accepts_smallest_input():

@@ -6,7 +6,7 @@ import argparse
 import sys
 from dataclasses import replace
 
-from ..messages import CourseError, get_lang, pick, set_lang
+from ..messages import CourseError, pick, set_lang
 from .precision import PRECISIONS
 from .profiles import PROFILES, choose_profile, get_profile, run_profile
 
@@ -56,7 +56,7 @@ def main(argv=None) -> int:
                                  precision=args.precision, checkpoint=args.checkpoint,
                                  resume=args.resume)
     except CourseError as err:
-        print(err.message(get_lang()), file=sys.stderr)
+        print(err, file=sys.stderr)          # str() falls back to both languages if needed
         return 1
     except KeyboardInterrupt:               # before training started (loading, building)
         print(pick("⏹ 已中断：训练还没有开始。", "⏹ Interrupted before training started."),

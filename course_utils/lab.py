@@ -1,0 +1,144 @@
+"""``make lab``: open the course in JupyterLab, always behind a fresh token.
+
+What it does, and why:
+
+* **A token every time.** A random token (``secrets.token_urlsafe``) is made for
+  each start and given on the command line (``--IdentityProvider.token``), which
+  wins over any user configuration: a ``jupyter_server_config.py`` that sets an
+  empty token cannot turn authentication off for the course. An empty token is
+  refused before anything starts.
+* **Only this computer.** ``--ServerApp.ip=127.0.0.1``, whatever the config says.
+* **Figures that load.** The lessons link their figures as ``../../Images/x.svg``
+  (so the same links work on GitHub); serving the repository root and opening the
+  lab on ``notebooks/`` keeps those links inside what the server may show.
+* **The address, in the student's language**, with the token, printed before the
+  server starts; the port is checked first so the address printed is the real one.
+* Root (containers, CI) needs ``--allow-root``; it is added only then.
+
+Run ``python -m course_utils.lab --help`` for the options (``make lab PORT=9999``
+passes ``--port``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import socket
+import sys
+from pathlib import Path
+
+from .messages import CourseError, get_lang, pick
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+LESSONS = "notebooks"            # the folder the lab opens on, inside the served root
+HOST = "127.0.0.1"
+PORT_TRIES = 50                  # as Jupyter's own port_retries
+
+
+def new_token() -> str:
+    """A fresh random token; never empty."""
+    return check_token(secrets.token_urlsafe(24))
+
+
+def check_token(token: str | None) -> str:
+    """Refuse a missing or blank token: the lab never starts without one."""
+    if not isinstance(token, str) or not token.strip():
+        raise CourseError("JupyterLab 的访问令牌（token）是空的：没有令牌就不启动。",
+                          "JupyterLab's access token is empty: the lab does not start "
+                          "without one.")
+    return token
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def choose_port(first: int) -> int:
+    """``first`` if free, else the next free one (as Jupyter would pick)."""
+    if not isinstance(first, int) or not 1 <= first <= 65535:
+        raise CourseError(f"端口必须是 1 到 65535 之间的整数，现在是 {first!r}。",
+                          f"The port must be a whole number from 1 to 65535, got {first!r}.")
+    for port in range(first, min(first + PORT_TRIES, 65536)):
+        if _port_free(port):
+            return port
+    raise CourseError(f"端口 {first} 到 {first + PORT_TRIES - 1} 都被占用了：请换一个，"
+                      "例如 make lab PORT=9999。",
+                      f"Ports {first} to {first + PORT_TRIES - 1} are all taken: choose "
+                      "another, e.g. make lab PORT=9999.")
+
+
+def lab_command(port: int, token: str, open_browser: bool = True) -> list[str]:
+    """The exact command that starts the course's JupyterLab."""
+    cmd = [sys.executable, "-m", "jupyterlab",
+           f"--ServerApp.root_dir={REPO_ROOT}",
+           f"--LabApp.default_url=/lab/tree/{LESSONS}",
+           f"--ServerApp.ip={HOST}",
+           f"--ServerApp.port={port}",
+           "--ServerApp.port_retries=0",      # the port printed is the port used
+           f"--IdentityProvider.token={check_token(token)}"]
+    if not open_browser:
+        cmd.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")            # jupyter refuses root without it
+    return cmd
+
+
+def lab_url(port: int, token: str) -> str:
+    return f"http://{HOST}:{port}/lab/tree/{LESSONS}?token={token}"
+
+
+def _check_data() -> None:
+    """Lessons 1-3 need no data: a missing data set is a note, not a stop."""
+    from .data import DataError, ensure_dataset
+
+    try:
+        ensure_dataset()
+    except DataError as err:
+        print(err, file=sys.stderr)
+        print(pick("（第 1-3 课不需要数据集；第 4 课需要。）",
+                   "(Lessons 1-3 work without the data set; lesson 4 needs it.)"),
+              file=sys.stderr, flush=True)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m course_utils.lab",
+                                      description="Open the course in JupyterLab (with a token).")
+    parser.add_argument("--port", type=int, default=8888, help="first port to try (default 8888)")
+    parser.add_argument("--no-browser", action="store_true", help="do not open a web browser")
+    parser.add_argument("--skip-data-check", action="store_true",
+                        help="do not look for Fashion-MNIST first")
+    args = parser.parse_args(argv)
+    try:
+        get_lang()                      # a wrong COURSE_LANG is said now, in both languages
+        if not args.skip_data_check:
+            _check_data()
+        port = choose_port(args.port)
+        token = new_token()
+        cmd = lab_command(port, token, open_browser=not args.no_browser)
+    except CourseError as err:            # LanguageError included: said in both languages
+        print(err, file=sys.stderr)
+        return 1
+    print(pick(f"\n课程在这里打开（地址里带着访问令牌，只对本机有效）：\n    {lab_url(port, token)}\n"
+               "按 Ctrl-C 两次停止。\n",
+               f"\nThe course opens here (the address carries its access token; this "
+               f"computer only):\n    {lab_url(port, token)}\nPress Ctrl-C twice to stop.\n"),
+          flush=True)
+    return run(cmd)
+
+
+def run(cmd: list[str]) -> int:
+    """Become Jupyter: Ctrl-C, exit codes and signals then reach it directly."""
+    if os.name == "posix":
+        os.execv(cmd[0], cmd)            # does not return
+    import subprocess                    # pragma: no cover - Windows has no exec
+    return subprocess.call(cmd)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

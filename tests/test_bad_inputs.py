@@ -1,0 +1,569 @@
+"""Every bad input a student can make: one short message in their language, nothing lost.
+
+One row per case, in ``CASES``. Each row is run in both languages and checked the
+same way:
+
+* the failure is a :class:`CourseError` (or the subclass the row names), never a
+  raw ``TypeError``/``RuntimeError``/``PermissionError``;
+* its message is in the language set: Chinese characters present for zh, absent
+  for en; except the language switch's own error, which is always in both, since
+  we cannot know which one the reader understands;
+* nothing was lost: the row's ``nothing_lost`` check (files intact, no ``.tmp``
+  left, the good copy of the data still used...).
+
+A row whose input is handled without an exception (a damaged copy skipped in
+favour of a good one, an explorer showing its reason) has ``expect=None``; its
+action returns the words the student sees (or prints them to stderr), and those
+are checked the same way.
+
+To add a case: write a function ``action(ctx)`` (``ctx.tmp`` is a fresh folder,
+``ctx.monkeypatch`` undoes itself, ``ctx.keep`` carries what ``nothing_lost``
+should compare) and append a :class:`Case`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import http.client
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, Callable
+
+import pytest
+
+from course_utils import data, messages
+from course_utils.messages import CourseError, DataError, LanguageError, TrainingError
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    action: Callable[[Any], Any]
+    expect: type | None = CourseError      # None: handled, no exception
+    nothing_lost: Callable[[Any], None] | None = None
+    words_en: str | None = None            # must appear in the English message
+    not_words: tuple[str, ...] = ()        # must appear in neither language
+    bilingual: bool = False                # the message is in both languages
+
+
+# ------------------------------------------------------------------ data: fake folders
+
+
+def _good_copy() -> Path:
+    folder = data.find_dataset_dir()
+    if folder is None:
+        pytest.skip("no good copy of Fashion-MNIST on this machine (make data)")
+    return folder
+
+
+def _copy_with(ctx, damage: Callable[[bytes], bytes] | None, name="t10k-labels-idx1-ubyte",
+               gz: bool = False) -> Path:
+    """A folder of the four files: links to the good copy, except ``name``, which is
+    written decompressed (or gzipped when ``gz``) and then passed through ``damage``."""
+    good = _good_copy()
+    folder = ctx.tmp / "copy"
+    folder.mkdir()
+    for other in data.FILES:
+        source = data._file_in(good, other)
+        if other != name:
+            (folder / source.name).symlink_to(source.resolve())
+    raw = data._read_raw(data._file_in(good, name))
+    target = folder / (f"{name}.gz" if gz else name)
+    target.write_bytes(damage(gzip.compress(raw) if gz else raw))   # .gz: damage the gzip itself
+    ctx.keep.update(folder=folder, good=good, damaged=target, damaged_bytes=target.read_bytes())
+    return folder
+
+
+def _only(ctx, *folders):
+    ctx.monkeypatch.setattr(data, "candidate_dirs", lambda: list(folders))
+
+
+def _before_good(ctx, folder):
+    """The damaged folder first, then the good copy (as $FASHION_MNIST_DIR comes first)."""
+    ctx.monkeypatch.setattr(data, "candidate_dirs", lambda: [folder, ctx.keep["good"]])
+
+
+def truncate(raw):
+    return raw[:-100]
+
+
+def flip_last_byte(raw):
+    return raw[:-1] + bytes([(raw[-1] + 1) % 256])
+
+
+def wrong_header(raw):
+    return b"\x00\x00\x08\x03" + raw[4:]
+
+
+def _skipped_for_good(damage, gz=False):
+    def action(ctx):
+        _before_good(ctx, _copy_with(ctx, damage, gz=gz))
+        found = data.ensure_dataset(allow_install=False, allow_download=False)
+        ctx.keep["found"] = found
+        return None          # the skip line on stderr is what the student reads
+    return action
+
+
+def good_copy_used_and_damage_kept(ctx):
+    assert ctx.keep["found"] == ctx.keep["good"], "the good copy further down was not used"
+    assert ctx.keep["damaged"].read_bytes() == ctx.keep["damaged_bytes"], "a file was changed"
+    assert not list(ctx.keep["folder"].glob("*.tmp")) and not list(ctx.tmp.rglob(".*.tmp"))
+
+
+def damaged_file_kept(ctx):
+    assert ctx.keep["damaged"].read_bytes() == ctx.keep["damaged_bytes"]
+
+
+def _only_damaged(damage):
+    def action(ctx):
+        _only(ctx, _copy_with(ctx, damage))
+        data.load_fashion_mnist.cache_clear()
+        try:
+            data.load_fashion_mnist(False)
+        finally:
+            data.load_fashion_mnist.cache_clear()
+    return action
+
+
+def _unreadable_folder(ctx):
+    folder = _copy_with(ctx, lambda raw: raw)     # every file good: only the folder is closed
+    real_listdir = data.os.listdir
+
+    def listdir(path="."):
+        if Path(path) == folder:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_listdir(path)
+    # root ignores file modes (chmod 000 would still read), so the refusal is simulated
+    ctx.monkeypatch.setattr(data.os, "listdir", listdir)
+    _only(ctx, folder)
+    data.ensure_dataset(allow_install=False, allow_download=False)
+
+
+def _unreadable_file(ctx):
+    folder = _copy_with(ctx, lambda raw: raw)
+    damaged = ctx.keep["damaged"]
+    real_read = Path.read_bytes
+
+    def read_bytes(self):
+        if self == damaged:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_read(self)
+    ctx.monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    _only(ctx, folder)
+    data.ensure_dataset(allow_install=False, allow_download=False)
+
+
+def _unreadable_folder_before_good(ctx):
+    folder = _copy_with(ctx, lambda raw: raw)
+    real_listdir = data.os.listdir
+
+    def listdir(path="."):
+        if Path(path) == folder:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_listdir(path)
+    ctx.monkeypatch.setattr(data.os, "listdir", listdir)
+    _before_good(ctx, folder)
+    ctx.keep["found"] = data.ensure_dataset(allow_install=False, allow_download=False)
+
+
+def _download_cut(ctx):
+    """The connection drops mid-file: http.client.IncompleteRead, not an OSError."""
+    def urlopen(url, timeout=None):
+        raise http.client.IncompleteRead(b"\x1f\x8b partial", 1000)
+    ctx.monkeypatch.setattr(data.urllib.request, "urlopen", urlopen)
+    dest = ctx.tmp / "raw"
+    dest.mkdir()
+    keep = dest / "keep-me.txt"
+    keep.write_text("the student's own file")
+    ctx.keep.update(dest=dest, own=keep)
+    data.download(dest, mirror="http://127.0.0.1:9/")
+
+
+def download_left_nothing(ctx):
+    dest = ctx.keep["dest"]
+    assert sorted(p.name for p in dest.iterdir()) == ["keep-me.txt"], list(dest.iterdir())
+    assert ctx.keep["own"].read_text() == "the student's own file"
+
+
+def _download_garbage(ctx):
+    class Answer:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def read(self):
+            return gzip.compress(b"not the data")
+    ctx.monkeypatch.setattr(data.urllib.request, "urlopen", lambda url, timeout=None: Answer())
+    dest = ctx.tmp / "raw"
+    dest.mkdir()
+    keep = dest / "keep-me.txt"
+    keep.write_text("the student's own file")
+    ctx.keep.update(dest=dest, own=keep)
+    data.download(dest, mirror="http://127.0.0.1:9/")
+
+
+def _data_cli_with_wrong_course_lang(ctx):
+    """`COURSE_LANG=fr make data`: exit 1 and a message in both languages."""
+    ctx.monkeypatch.setenv("COURSE_LANG", "fr")
+    ctx.monkeypatch.setattr(messages, "_lang", None)
+    assert data.main(["--no-install", "--no-download"]) == 1
+
+
+# ------------------------------------------------------------------ models, explorers, language
+
+
+def _vgg(**kwargs):
+    from course_utils.models import VGG11, vgg
+
+    args = dict(conv_arch=VGG11, in_channels=1, num_classes=10, input_size=224)
+    args.update(kwargs)
+    return lambda ctx: vgg(**args)
+
+
+def _scale(ratio):
+    from course_utils.models import VGG11, scale_arch
+    return lambda ctx: scale_arch(VGG11, ratio)
+
+
+def _vgg_block(*args):
+    from course_utils.models import vgg_block
+    return lambda ctx: vgg_block(*args)
+
+
+def _explorer_all_blocks_off(ctx):
+    from course_utils.widgets import vgg_explorer
+
+    explorer = vgg_explorer(messages.get_lang())
+    for slider in explorer.blocks:
+        slider.value = 0
+    assert explorer.report is None and explorer.error
+    return explorer.error
+
+
+def _layer_table(shape):
+    def action(ctx):
+        from course_utils.inspect import layer_table
+        from course_utils.models import VGG11, scale_arch, vgg
+        layer_table(vgg(scale_arch(VGG11, 16), input_size=64), shape)
+    return action
+
+
+def _start_lesson(lang):
+    def action(ctx):
+        from course_utils.notebook import start_lesson
+        start_lesson(lang)
+    return action
+
+
+def _language_unchanged(ctx):
+    assert messages.get_lang() == ctx.lang, "a refused language switch changed the language"
+
+
+def _explorer(kind, lang):
+    def action(ctx):
+        from course_utils import widgets
+        getattr(widgets, kind)(lang)
+    return action
+
+
+def _lab_token(token):
+    def action(ctx):
+        from course_utils.lab import lab_command
+        lab_command(8888, token)
+    return action
+
+
+# ------------------------------------------------------------------ training
+
+
+def _tiny_net(channels=4):
+    import torch
+    from torch import nn
+
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Conv2d(1, channels, kernel_size=3, padding=1), nn.ReLU(),
+                         nn.MaxPool2d(4), nn.Flatten(), nn.Linear(channels * 7 * 7, 10))
+
+
+def _tiny_data():
+    import torch
+    from course_utils.data import InMemoryLoader
+
+    g = torch.Generator().manual_seed(0)
+    labels = torch.randint(0, 10, (128,), generator=g)
+    images = torch.randint(0, 255, (128, 1, 28, 28), generator=g, dtype=torch.uint8)
+    return (InMemoryLoader(images, labels, 64, shuffle=True, seed=0),
+            InMemoryLoader(images, labels, 64, shuffle=False))
+
+
+def _train(ctx, net=None, epochs=1, lr=0.1, device="cpu", **kw):
+    """train_ch6 on tiny data; the net's weights are kept in ctx for the check."""
+    from course_utils.train import train_ch6
+
+    ctx.monkeypatch.setenv("VGG_COURSE_CACHE", str(ctx.tmp / "cache"))
+    net = net if net is not None else _tiny_net()
+    ctx.keep.setdefault("net", net)
+    ctx.keep.setdefault("weights", {k: v.clone() for k, v in net.state_dict().items()})
+    train, test = _tiny_data()
+    return train_ch6(net, train, test, epochs, lr, device, live=False, **kw)
+
+
+def weights_unchanged(ctx):
+    import torch
+    now = ctx.keep["net"].state_dict()
+    assert all(torch.equal(now[k], v) for k, v in ctx.keep["weights"].items()), \
+        "the student's weights were changed by a run that was refused"
+
+
+def _resume_other_net(ctx):
+    path = ctx.tmp / "vgg.pt"
+    _train(SimpleNamespace(tmp=ctx.tmp, monkeypatch=ctx.monkeypatch, keep={}),
+           checkpoint=path)
+    ctx.keep["checkpoint"] = (path, path.read_bytes())
+    _train(ctx, net=_tiny_net(channels=8), epochs=2, checkpoint=path, resume=True)
+
+
+def checkpoint_and_weights_kept(ctx):
+    weights_unchanged(ctx)
+    path, saved = ctx.keep["checkpoint"]
+    assert path.read_bytes() == saved, "the checkpoint was changed"
+
+
+def _resume_from_a_list(ctx):
+    import torch
+    path = ctx.tmp / "list.pt"
+    torch.save([1, 2, 3], path)
+    ctx.keep["checkpoint"] = (path, path.read_bytes())
+    _train(ctx, epochs=2, checkpoint=path, resume=True)
+
+
+def _bad_device(device):
+    def action(ctx):
+        import torch
+        if device == "mps" and torch.backends.mps.is_available():
+            pytest.skip("this machine has MPS")
+        _train(ctx, device=device)
+    return action
+
+
+def _net_not_fitting(kind):
+    def action(ctx):
+        from torch import nn
+        nets = {
+            "in_channels": nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.Flatten(),
+                                         nn.Linear(4 * 28 * 28, 10)),
+            "input_size": nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.Flatten(),
+                                        nn.Linear(4 * 32 * 32, 10)),
+            "num_classes": nn.Sequential(nn.Flatten(), nn.Linear(784, 5)),
+        }
+        _train(ctx, net=nets[kind])
+    return action
+
+
+def _train_args(**kw):
+    def action(ctx):
+        args = {"epochs": 1, "lr": 0.1, **kw}
+        _train(ctx, **args)
+    return action
+
+
+def _unwritable_checkpoint(ctx):
+    (ctx.tmp / "a-file").write_text("x")
+    history = _train(ctx, epochs=2, checkpoint=ctx.tmp / "a-file" / "vgg.pt")
+    assert history.stop_reason == "finished" and len(history.metrics) == 2
+    ctx.keep["history"] = history
+    return history.warnings[0]
+
+
+def history_returned(ctx):
+    history = ctx.keep["history"]
+    assert history.summary and (history.metrics or history.stop_reason == "diverged"), \
+        "the History was lost"
+
+
+def _diverging(ctx):
+    import torch
+    history = _train(ctx, epochs=2, lr=1e6)
+    assert history.stop_reason == "diverged"
+    assert all(torch.isfinite(p).all() for p in ctx.keep["net"].parameters())
+    ctx.keep["history"] = history
+    return history.message
+
+
+def _resume_without_file(ctx, capsys=None):
+    import contextlib
+    import io
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        history = _train(ctx, checkpoint=ctx.tmp / "none.pt", resume=True)
+    ctx.keep["history"] = history
+    return out.getvalue().splitlines()[0]
+
+
+def _cli(*argv, env=None):
+    def action(ctx):
+        import contextlib
+        import io
+        from course_utils.train import main
+        for k, v in (env or {}).items():
+            ctx.monkeypatch.setenv(k, v)
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            code = main(list(argv))
+        assert code in (0, 1), code
+        return err.getvalue() or "(listed)"
+    return action
+
+
+CASES = [
+    # ---- data: a damaged or unreadable copy never hides a good one, and is never deleted
+    Case("data: truncated file before a good copy", _skipped_for_good(truncate), None,
+         good_copy_used_and_damage_kept, words_en="truncated"),
+    Case("data: garbled bytes before a good copy", _skipped_for_good(flip_last_byte), None,
+         good_copy_used_and_damage_kept, words_en="wrong checksum"),
+    Case("data: wrong header before a good copy", _skipped_for_good(wrong_header), None,
+         good_copy_used_and_damage_kept, words_en="wrong header"),
+    Case("data: broken gzip before a good copy", _skipped_for_good(truncate, gz=True), None,
+         good_copy_used_and_damage_kept, words_en="not a complete gzip file"),
+    Case("data: the only copy is truncated", _only_damaged(truncate), DataError,
+         damaged_file_kept, words_en="Delete it and get it again"),
+    Case("data: unreadable folder", _unreadable_folder, DataError,
+         words_en="no permission to open this folder", not_words=("Delete it", "删除它")),
+    Case("data: unreadable file", _unreadable_file, DataError,
+         words_en="do not delete it", not_words=("Delete it and get", "请删除它")),
+    Case("data: unreadable folder before a good copy", _unreadable_folder_before_good, None,
+         good_copy_used_and_damage_kept, words_en="no permission"),
+    Case("data: download cut off (IncompleteRead)", _download_cut, DataError,
+         download_left_nothing, words_en="IncompleteRead"),
+    Case("data: download with a wrong checksum", _download_garbage, DataError,
+         download_left_nothing, words_en="wrong checksum"),
+    Case("data: COURSE_LANG=fr for make data", _data_cli_with_wrong_course_lang, None,
+         bilingual=True, words_en="COURSE_LANG must be"),
+    # ---- types and values, each naming the parameter and the type it wants
+    Case("vgg: input_size='224'", _vgg(input_size="224"), words_en="the text '224'"),
+    Case("vgg: input_size=None", _vgg(input_size=None), words_en="input_size must be a whole number"),
+    Case("vgg: input_size=nan", _vgg(input_size=float("nan")), words_en="nan (not a number)"),
+    Case("vgg: block (1.5, 64)", _vgg(conv_arch=[(1.5, 64)]), words_en="Block 1: the number of "
+         "convolutions must be a whole number"),
+    Case("vgg: block ('1', 64)", _vgg(conv_arch=[("1", 64)]), words_en="the text '1'"),
+    Case("vgg: block (1, 64, 3)", _vgg(conv_arch=[(1, 64, 3)]), words_en="must be a pair"),
+    Case("vgg: conv_arch='VGG11'", _vgg(conv_arch="VGG11"), words_en="without quotes"),
+    Case("vgg: in_channels=0", _vgg(in_channels=0), words_en="in_channels must be a positive"),
+    Case("vgg: num_classes=2.5", _vgg(num_classes=2.5), words_en="num_classes must be a whole"),
+    Case("scale_arch: ratio=None", _scale(None), words_en="ratio must be a whole number"),
+    Case("scale_arch: ratio=nan", _scale(float("nan")), words_en="ratio must be a whole number"),
+    Case("scale_arch: ratio=0", _scale(0), words_en="ratio must be a positive integer"),
+    Case("scale_arch: ratio=-1", _scale(-1), words_en="ratio must be a positive integer"),
+    Case("vgg_block: num_convs='2'", _vgg_block("2", 1, 8),
+         words_en="num_convs must be a whole number"),
+    Case("layer_table: 3 channels into a 1-channel net", _layer_table((1, 3, 64, 64)),
+         words_en="first convolution takes 1 input channel"),
+    Case("layer_table: shape with text", _layer_table((1, 1, "64", 64)),
+         words_en="input_shape[2] must be a whole number"),
+    Case("explorer: every block slider at 0", _explorer_all_blocks_off, None,
+         words_en="slider", not_words=("conv_arch",)),
+    # ---- the language switch: only zh/en, said in both
+    Case("set_lang('fr')", lambda ctx: messages.set_lang("fr"), LanguageError,
+         _language_unchanged, bilingual=True, words_en='must be "zh" (Chinese) or "en"'),
+    Case("set_lang(None)", lambda ctx: messages.set_lang(None), LanguageError,
+         _language_unchanged, bilingual=True),
+    Case("start_lesson('fr')", _start_lesson("fr"), LanguageError, _language_unchanged,
+         bilingual=True),
+    Case("start_lesson(None)", _start_lesson(None), LanguageError, _language_unchanged,
+         bilingual=True),
+    Case("vgg_explorer(lang='fr')", _explorer("vgg_explorer", "fr"), LanguageError,
+         _language_unchanged, bilingual=True),
+    Case("block_explorer(lang='EN')", _explorer("block_explorer", "EN"), LanguageError,
+         _language_unchanged, bilingual=True),
+    # ---- training: checked before any weight changes; nothing lost when it goes wrong
+    Case("train: resume from another network's checkpoint", _resume_other_net,
+         TrainingError, checkpoint_and_weights_kept, words_en="was not changed"),
+    Case("train: resume from a file holding a list", _resume_from_a_list, TrainingError,
+         checkpoint_and_weights_kept, words_en="does not hold a checkpoint"),
+    Case("train: device='mps' on a machine without it", _bad_device("mps"), CourseError,
+         weights_unchanged, words_en="This machine has no mps"),
+    Case("train: device='cuda:3' on a machine without it", _bad_device("cuda:3"), CourseError,
+         weights_unchanged, words_en="has no cuda:3"),
+    Case("train: device='gpu'", _bad_device("gpu"), CourseError, weights_unchanged,
+         words_en="Unknown device"),
+    Case("train: in_channels 3 for grey images", _net_not_fitting("in_channels"), CourseError,
+         weights_unchanged, words_en="in_channels", not_words=("Traceback",)),
+    Case("train: input_size other than the data's", _net_not_fitting("input_size"),
+         CourseError, weights_unchanged, words_en="input_size"),
+    Case("train: num_classes 5 for 10 classes", _net_not_fitting("num_classes"), CourseError,
+         weights_unchanged, words_en="num_classes to 10"),
+    Case("train: num_epochs=1.5", _train_args(epochs=1.5), CourseError, weights_unchanged,
+         words_en="num_epochs must be a whole number"),
+    Case("train: lr='0.1'", _train_args(lr="0.1"), CourseError, weights_unchanged,
+         words_en="lr must be a number > 0, got '0.1'"),
+    Case("train: lr=nan", _train_args(lr=float("nan")), CourseError, weights_unchanged,
+         words_en="lr must be a number"),
+    Case("train: checkpoint in a folder that is a file", _unwritable_checkpoint, None,
+         history_returned, words_en="Training goes on"),
+    Case("train: checkpoint path is a folder",
+         lambda ctx: _train(ctx, checkpoint=ctx.tmp), CourseError, weights_unchanged,
+         words_en="is a folder"),
+    Case("train: a learning rate that diverges", _diverging, None, history_returned,
+         words_en="put back"),
+    Case("train: resume=True before any checkpoint", _resume_without_file, None,
+         history_returned, words_en="no checkpoint"),
+    Case("train CLI: --device mps", _cli("--device", "mps", "--profile", "smoke"), None,
+         words_en="This machine has no mps", not_words=("Traceback",)),
+    Case("train CLI: COURSE_PROFILE typo", _cli("--profile", "cpu-quik"), None,
+         words_en="There is no profile 'cpu-quik'"),
+    # ---- the lab never starts without a token
+    Case("lab: empty token", _lab_token(""), words_en="does not start without one"),
+    Case("lab: blank token", _lab_token("  "), words_en="does not start without one"),
+]
+
+
+@pytest.fixture(params=["zh", "en"])
+def lang(request):
+    before = messages._lang
+    messages.set_lang(request.param)
+    yield request.param
+    messages._lang = before
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_bad_input(case, lang, tmp_path, monkeypatch, capsys):
+    ctx = SimpleNamespace(tmp=tmp_path, monkeypatch=monkeypatch, keep={}, lang=lang)
+    data._said.clear()                      # skip lines are said once per process
+    if case.expect is None:
+        shown = case.action(ctx)
+        text = shown if isinstance(shown, str) else capsys.readouterr().err
+        assert text.strip(), "nothing was said to the student"
+    else:
+        with pytest.raises(Exception) as info:
+            case.action(ctx)
+        err = info.value
+        assert isinstance(err, case.expect), f"{type(err).__name__}: {err}"
+        text = str(err)
+        assert err.zh and err.en and err.zh != err.en
+        if case.words_en:
+            assert case.words_en in err.en, err.en
+    monkeypatch.undo()                      # the check below sees the real world again
+    if case.bilingual:
+        assert CJK.search(text) and re.search(r"[A-Za-z]{4,} [a-z]+", text), text
+    elif lang == "zh":
+        assert CJK.search(text), f"no Chinese in: {text!r}"
+    else:
+        assert not CJK.search(text), f"Chinese in the English message: {text!r}"
+    if case.words_en and case.expect is None and lang == "en":
+        assert case.words_en in text, text
+    for word in case.not_words:
+        assert word not in text, text
+    if case.nothing_lost:
+        case.nothing_lost(ctx)
+    assert not list(tmp_path.rglob("*.tmp")), "a temporary file was left behind"
+
+
+def test_every_case_has_a_unique_name():
+    names = [c.name for c in CASES]
+    assert len(names) == len(set(names))
