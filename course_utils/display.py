@@ -1,15 +1,23 @@
-"""Tables and pictures the notebooks show, labelled in the lesson's language."""
+"""Tables and pictures the notebooks show, labelled in the lesson's language.
+
+Every function that writes words takes ``lang`` ("zh" or "en"; ``None``: the language set
+by ``start_lesson``) and labels columns, titles and legends in it, so a Chinese
+lesson shows Chinese tables and figures.
+"""
 
 from __future__ import annotations
 
 import torch
 
 from .data import get_fashion_mnist_labels
+from .figures import cjk_rc
 from .inspect import LayerRow, human, shape_text
 from .messages import get_lang, pick
 
-# The seed's result: d2l's train_ch6 on a GPU, ratio 4, lr 0.05, 10 epochs, input 224.
-SEED_RESULT = {"train_loss": 0.178, "train_acc": 0.934, "test_acc": 0.919}
+# The book's result (d2l-zh, section 7.2 "使用块的网络（VGG）"): d2l's train_ch6 on a
+# GPU, channels divided by 4, lr 0.05, Xavier init, batch 128, 10 epochs, input 224.
+BOOK_RESULT = {"train_loss": 0.178, "train_acc": 0.934, "test_acc": 0.919}
+SEED_RESULT = BOOK_RESULT   # former name, kept so older notebooks still run
 
 
 def layer_frame(rows: list[LayerRow], lang: str | None = None):
@@ -26,13 +34,32 @@ def layer_frame(rows: list[LayerRow], lang: str | None = None):
     return pd.DataFrame(records, columns=cols)
 
 
-def show_images(images, titles=None, ncols: int = 8, scale: float = 1.4, colors=None):
-    """A grid of grey images (tensor (N, 1, H, W) or (N, H, W)) with optional titles."""
+def _cjk_family() -> dict:
+    """``fontfamily=`` for one text with Chinese in it (the course font as fallback).
+
+    Given per text, not through ``rc_context``: a context around a notebook's first
+    pyplot figure would also undo the inline backend's own settings, and later
+    figures would no longer be shown.
+    """
+    families = cjk_rc().get("font.family")
+    return {"fontfamily": families} if families else {}
+
+
+def show_images(images, titles=None, ncols: int = 8, scale: float = 1.4, colors=None,
+                heading: str | None = None):
+    """A grid of grey images (tensor (N, 1, H, W) or (N, H, W)) with optional titles
+    (``colors``: one per title) and a ``heading`` above the grid.
+
+    Chinese titles are drawn with the course's font even before ``start_lesson``.
+    """
     import matplotlib.pyplot as plt
 
+    chinese = any(not str(t).isascii() for t in [*(titles or []), heading or ""])
+    family = _cjk_family() if chinese else {}
     images = images.detach().float().cpu()
     if images.dim() == 4:
         images = images[:, 0]
+    images = images.numpy()
     n = len(images)
     nrows = -(-n // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * scale, nrows * (scale + 0.3)),
@@ -42,7 +69,10 @@ def show_images(images, titles=None, ncols: int = 8, scale: float = 1.4, colors=
         if i < n:
             ax.imshow(images[i], cmap="gray_r")
             if titles is not None:
-                ax.set_title(titles[i], fontsize=9, color=(colors[i] if colors else "black"))
+                ax.set_title(titles[i], fontsize=9, color=(colors[i] if colors else "black"),
+                             **family)
+    if heading:
+        fig.suptitle(heading, fontsize=10, **family)
     fig.tight_layout()
     return fig
 
@@ -59,28 +89,146 @@ def predict(net, images: torch.Tensor) -> torch.Tensor:
         net.train(was_training)
 
 
-def show_predictions(net, test_iter, n: int = 8, lang: str | None = None):
-    """The first ``n`` test images with 'true / predicted' labels; mistakes in red."""
-    X, y = next(iter(test_iter))
-    X, y = X[:n], y[:n].cpu()
-    preds = predict(net, X)
+def _pick_examples(net, test_iter, n: int, mistakes: int):
+    """Up to ``n`` test images: ``mistakes`` that ``net`` gets wrong, the rest right.
+
+    Walks the loader only as far as needed; keeps the loader's order. When the
+    whole test set has fewer mistakes than asked, right ones fill the grid.
+    """
+    mistakes = max(0, min(mistakes, n))
+    wrong, right = [], []                       # (position, image, label, prediction)
+    seen = 0
+    for X, y in test_iter:
+        preds = predict(net, X)
+        for i, (label, pred) in enumerate(zip(y.cpu().tolist(), preds.tolist())):
+            bucket = wrong if label != pred else right
+            if len(bucket) < (mistakes if label != pred else n):
+                bucket.append((seen + i, X[i].detach().cpu(), label, pred))
+        seen += len(y)
+        if len(wrong) >= mistakes and len(right) >= n - mistakes:
+            break
+    chosen = wrong + right[:n - len(wrong)]
+    chosen.sort(key=lambda item: item[0])
+    return chosen
+
+
+def show_predictions(net, test_iter, n: int = 8, lang: str | None = None, mistakes: int = 0):
+    """``n`` test images titled with the true and the predicted class; mistakes in red.
+
+    With ``mistakes=k`` the grid holds ``k`` images the network gets wrong (searched
+    for in ``test_iter``) and ``n - k`` it gets right, so the red marking is seen;
+    with ``mistakes=0`` it shows the first ``n`` test images, right or wrong.
+    """
+    lang = get_lang(lang)
+    if mistakes:
+        chosen = _pick_examples(net, test_iter, n, mistakes)
+        X = torch.stack([image for _, image, _, _ in chosen])
+        y = torch.tensor([label for _, _, label, _ in chosen])
+        preds = torch.tensor([pred for _, _, _, pred in chosen])
+    else:
+        X, y = next(iter(test_iter))
+        X, y = X[:n], y[:n].cpu()
+        preds = predict(net, X)
     true_names = get_fashion_mnist_labels(y, lang)
     pred_names = get_fashion_mnist_labels(preds, lang)
     titles = [f"{t}\n{p}" for t, p in zip(true_names, pred_names)]
     colors = ["black" if a == b else "red" for a, b in zip(y.tolist(), preds.tolist())]
-    return show_images(X, titles, ncols=n, colors=colors)
+    heading = pick("每张图上方：第一行是真实类别，第二行是网络的预测；预测错误的标成红色",
+                   "Above each image: the true class, then the network's prediction; "
+                   "wrong predictions in red", lang)
+    return show_images(X, titles, ncols=len(titles), colors=colors, heading=heading)
 
 
-def compare_with_seed(final: dict, lang: str | None = None):
-    """Our last epoch next to the seed's GPU result, as a small table."""
+def compare_with_book(final: dict, lang: str | None = None):
+    """Our last epoch next to the book's GPU result (d2l-zh), as a small table."""
     import pandas as pd
 
     lang = get_lang(lang)
+    if not final:
+        from .messages import CourseError
+        raise CourseError("还没有训练完一整轮，没有结果可以和教材对比：请让训练至少跑完一轮。",
+                          "No epoch has finished yet, so there is nothing to compare with the "
+                          "book: let training run for at least one epoch.")
     names = {"train_loss": pick("训练损失", "train loss", lang),
              "train_acc": pick("训练准确率", "train accuracy", lang),
              "test_acc": pick("测试准确率", "test accuracy", lang)}
     return pd.DataFrame({
         pick("本次运行", "this run", lang): [round(final[k], 3) for k in names],
-        pick("教材参考（GPU，224，10 轮）", "seed's reference (GPU, 224, 10 epochs)", lang):
-            [SEED_RESULT[k] for k in names],
+        pick("教材（d2l-zh，GPU，224，10 轮）", "the book (d2l-zh), GPU, 224, 10 epochs", lang):
+            [BOOK_RESULT[k] for k in names],
     }, index=list(names.values()))
+
+
+# Former name, kept as an alias so a notebook saved before the rename still runs.
+compare_with_seed = compare_with_book
+
+
+def _init_name(init, lang: str) -> str:
+    if init is None:
+        return pick("PyTorch 默认", "PyTorch default", lang)
+    return {"xavier": "Xavier", "kaiming": "Kaiming"}.get(str(init).lower(), str(init))
+
+
+def _precision_name(precision, lang: str) -> str:
+    if precision == "auto":
+        return pick("自动", "auto", lang)
+    return str(precision)
+
+
+def profile_frame(profiles, lang: str | None = None):
+    """Lesson 4's training profiles as a table, one row per profile.
+
+    ``profiles``: a dict name -> Profile (``course_utils.train.PROFILES``) or a list
+    of profiles. Columns: ratio, input size, lr, epochs, batch, init, precision.
+    """
+    import pandas as pd
+
+    lang = get_lang(lang)
+    items = list(profiles.values()) if isinstance(profiles, dict) else list(profiles)
+    cols = (["通道缩小倍数", "输入尺寸", "学习率", "轮数", "批量大小", "初始化", "精度"]
+            if lang == "zh" else
+            ["ratio", "input size", "lr", "epochs", "batch", "init", "precision"])
+    records = [[p.ratio, f"{p.input_size}×{p.input_size}", p.lr, p.num_epochs, p.batch_size,
+                _init_name(p.init, lang),
+                _precision_name(getattr(p, "precision", "auto"), lang)] for p in items]
+    frame = pd.DataFrame(records, columns=cols, index=[p.name for p in items])
+    frame.index.name = pick("配置", "profile", lang)
+    return frame
+
+
+def model_zoo_frame(lang: str | None = None, rows: list[dict] | None = None):
+    """The model zoo (``figures.model_zoo_table()``) as a labelled table, best first.
+
+    Every accuracy is for the model's original-recipe weights (torchvision's
+    IMAGENET1K_V1); the last column gives torchvision's newer-recipe accuracy where
+    there is one, to show how much training alone adds (ResNet-50: 76.1 -> 80.9).
+    """
+    import pandas as pd
+
+    from .figures import model_zoo_table
+
+    lang = get_lang(lang)
+    rows = model_zoo_table() if rows is None else rows
+    labels = {
+        "acc1": pick("top-1 准确率 (%)", "top-1 accuracy (%)", lang),
+        "params": pick("参数 (M)", "parameters (M)", lang),
+        "gmacs": "GMACs",
+        "file_mb": pick("文件 (MB)", "file (MB)", lang),
+        "images_per_sec": pick("速度 (张/秒)", "speed (images/s)", lang),
+        "newer_acc1": pick("新训练方案的 top-1 (%)", "newer recipe top-1 (%)", lang),
+    }
+    records = []
+    for r in rows:
+        speed = r.get("images_per_sec")
+        records.append({
+            labels["acc1"]: round(r["acc1"], 2),
+            labels["params"]: round(r["params"] / 1e6, 1),
+            labels["gmacs"]: round(r["gmacs"], 2),
+            labels["file_mb"]: round(r["file_mb"], 1),
+            labels["images_per_sec"]: round(speed, 1) if speed else "—",
+            labels["newer_acc1"]: (round(r["newer_acc1"], 2)
+                                   if r.get("newer_acc1") is not None else "—"),
+        })
+    frame = pd.DataFrame(records, index=[r["name"] for r in rows])
+    frame.index.name = pick("模型", "model", lang)
+    return frame.sort_values(labels["acc1"], ascending=False, kind="stable")

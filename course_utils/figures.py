@@ -15,16 +15,16 @@ own weights metadata plus speeds measured on a real machine (cached in
 
 Why the SVGs look the same on every machine, and regenerate byte for byte:
 
-* text stays text (``svg.fonttype = 'none'``), so the viewer's browser draws the
-  Chinese with its own CJK font; the files are small and no CJK font is needed to
-  *make* them;
-* every label is anchored on its baseline and no layout depends on the width of a
-  label, so the font that matplotlib happens to find for Chinese (or none) never
-  moves anything: the bytes are the same with or without a CJK font installed;
+* text is stored as glyph outlines (``svg.fonttype = 'path'``), drawn with
+  matplotlib's DejaVu Sans and the course's Chinese font from pip (Noto Sans CJK
+  SC, package ``noto-cjk-sans-otc``), so a viewer with no Chinese font sees the same
+  picture; each glyph is stored once and reused;
+* only those two fonts are visible to matplotlib while a figure is drawn, so the
+  fonts installed on the machine never change a byte;
+* every label is anchored on its baseline, so no layout depends on a label's width;
 * ``svg.hashsalt`` is fixed and the date is left out of the metadata.
 
-Raster output (``render(..., fmt="png")``) does need a CJK font for Chinese:
-:func:`cjk_font` finds one or says how to install it.
+:func:`use_cjk_font` sets the same fonts for every other figure a lesson draws.
 """
 
 from __future__ import annotations
@@ -65,18 +65,26 @@ FIGURE_NAMES = ("modularization", "vgg_block", "vgg", "model_zoo")
 # Fonts and deterministic output
 # ---------------------------------------------------------------------------
 
-# The CSS font list written into each SVG. DejaVu Sans comes first because
-# matplotlib ships it, so every number and Latin label is measured with the same
-# font everywhere; Chinese falls through to whichever CJK font the viewer has.
-CJK_FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
-             "WenQuanYi Zen Hei", "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei",
-             "SimHei", "Droid Sans Fallback"]
-SVG_FONTS = ["DejaVu Sans", *CJK_FONTS, "sans-serif"]
+# The course's Chinese font comes from pip (requirements.txt: noto-cjk-sans-otc),
+# so no root and no apt is needed: Noto Sans CJK, one .ttc file holding the SC, TC,
+# JP, KR and HK faces. matplotlib >= 3.11 registers every face of a .ttc, and we ask
+# for the Simplified Chinese one; older matplotlib registers only the first face
+# (JP), which still draws every Chinese character, a few in Japanese forms.
+COURSE_CJK_FONT = "Noto Sans CJK SC"
+# System fonts with Chinese glyphs, used only when the pip font is missing.
+CJK_FONTS = [COURSE_CJK_FONT, "Noto Sans CJK JP", "Source Han Sans SC",
+             "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "PingFang SC", "Hiragino Sans GB",
+             "Microsoft YaHei", "SimHei", "Droid Sans Fallback"]
+# DejaVu Sans (shipped with matplotlib) draws Latin letters and digits, the same
+# in both languages; a character it lacks (Chinese) falls through to the CJK font.
+LATIN_FONT = "DejaVu Sans"
 
 SVG_RC = {
-    "svg.fonttype": "none",          # text stays text: small files, any CJK font
+    # Text becomes glyph outlines, so a viewer with no Chinese font (a fresh browser,
+    # a slide deck on a classroom PC) sees the same picture; each glyph is stored once.
+    "svg.fonttype": "path",
     "svg.hashsalt": "vgg-course",    # fixed ids for clip paths: same bytes every run
-    "font.family": SVG_FONTS,
+    "font.family": [LATIN_FONT, COURSE_CJK_FONT],
     "font.size": 11,
     "axes.unicode_minus": False,     # a plain "-" exists in every font
 }
@@ -84,23 +92,84 @@ SVG_METADATA = {"Date": None, "Creator": "course_utils.figures (vgg-course)"}
 PNG_METADATA = {"Software": None}
 
 FONT_HINT = (
-    "找不到中文字体，无法把中文画进 PNG。请安装一个，例如：\n"
-    "  Debian/Ubuntu: sudo apt-get install fonts-wqy-microhei（或 fonts-noto-cjk）\n"
-    "  然后删除 matplotlib 的字体缓存（~/.cache/matplotlib）再试。\n"
-    "SVG 图不需要中文字体：浏览器会用它自己的字体显示文字。",
-    "No Chinese (CJK) font was found, so Chinese cannot be drawn into a PNG. Install one, e.g.\n"
-    "  Debian/Ubuntu: sudo apt-get install fonts-wqy-microhei (or fonts-noto-cjk)\n"
-    "  then delete matplotlib's font cache (~/.cache/matplotlib) and try again.\n"
-    "SVG figures need no CJK font: the browser draws their text with its own fonts.",
+    "找不到中文字体，图里的中文会画成方框。课程的字体来自 pip：\n"
+    "  pip install noto-cjk-sans-otc（或 make setup，会安装 requirements.txt 里的全部依赖）\n"
+    "装好后重启内核即可，不需要 root。",
+    "No Chinese (CJK) font was found, so Chinese would be drawn as boxes. The course's "
+    "font comes from pip:\n"
+    "  pip install noto-cjk-sans-otc (or make setup, which installs requirements.txt)\n"
+    "then restart the kernel; no root is needed.",
 )
 
 
-def cjk_font(required: bool = True) -> str | None:
-    """Name of an installed font that has Chinese glyphs (for raster output).
+def course_font_file() -> Path | None:
+    """The Noto Sans CJK file that pip installed with the course, or ``None``."""
+    try:
+        import noto_cjk_sans_otc
+    except ImportError:
+        return None
+    path = Path(str(noto_cjk_sans_otc.FONT_PATH))
+    return path if path.is_file() else None
 
-    Raises :class:`CourseError` with install instructions when none is found and
-    ``required``; returns ``None`` otherwise.
+
+class _NoBoldNotice(logging.Filter):
+    """Drop matplotlib's notice that the CJK font has no bold face.
+
+    The pip font is Regular only; bold Chinese is drawn regular, which is fine, and
+    the English notice would otherwise print under a Chinese lesson's plots.
     """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Failed to find font weight" not in record.getMessage()
+
+
+_NO_BOLD_NOTICE = _NoBoldNotice()
+
+
+def _quiet_bold_notice() -> None:
+    logger = logging.getLogger("matplotlib.font_manager")
+    if _NO_BOLD_NOTICE not in logger.filters:
+        logger.addFilter(_NO_BOLD_NOTICE)
+
+
+def _clear_font_caches() -> None:
+    font_manager.fontManager._findfont_cached.cache_clear()
+    font_manager._get_font.cache_clear()
+
+
+def register_course_font() -> str | None:
+    """Make the pip font known to matplotlib; return the family name to ask for.
+
+    Idempotent. The course font's entries go to the front of matplotlib's list, so
+    a system font of the same name (e.g. apt's fonts-noto-cjk, another version)
+    never replaces it: the figures look, and the SVGs hash, the same everywhere.
+    """
+    path = course_font_file()
+    if path is None:
+        return None
+    _quiet_bold_notice()
+    fm = font_manager.fontManager
+    ours = [f for f in fm.ttflist if Path(f.fname) == path]
+    if not ours:
+        before = len(fm.ttflist)
+        fm.addfont(str(path))
+        ours = fm.ttflist[before:]
+    if fm.ttflist[:len(ours)] != ours:
+        fm.ttflist = ours + [f for f in fm.ttflist if Path(f.fname) != path]
+        _clear_font_caches()
+    names = [f.name for f in ours]
+    return COURSE_CJK_FONT if COURSE_CJK_FONT in names else (names[0] if names else None)
+
+
+def cjk_font(required: bool = True) -> str | None:
+    """Name of a font with Chinese glyphs: the course's pip font, else a system one.
+
+    Raises :class:`CourseError` saying how to install the course's font when none
+    is found and ``required``; returns ``None`` otherwise.
+    """
+    course = register_course_font()
+    if course is not None:
+        return course
     installed = {f.name for f in font_manager.fontManager.ttflist}
     for name in CJK_FONTS:
         if name in installed:
@@ -110,44 +179,105 @@ def cjk_font(required: bool = True) -> str | None:
     return None
 
 
-@contextlib.contextmanager
-def _quiet_fonts():
-    """Hide matplotlib's 'font not found' / 'glyph missing' chatter.
+def cjk_font_path() -> Path | None:
+    """The file of the font :func:`cjk_font` names (for the slide decks, which embed
+    a subset of the same font): the pip font, else a system CJK font, else ``None``."""
+    name = cjk_font(required=False)
+    if name is None:
+        return None
+    course = course_font_file()
+    if course is not None:
+        return course
+    return next(Path(f.fname) for f in font_manager.fontManager.ttflist if f.name == name)
 
-    The SVGs list several CJK fonts on purpose and need none of them to be made.
+
+def cjk_rc() -> dict:
+    """rcParams that draw Chinese (``{}`` with no CJK font): for ``rc_context`` around
+    a figure made without pyplot, or, its ``font.family``, as one text's
+    ``fontfamily=`` (see ``display.show_images``)."""
+    name = cjk_font(required=False)
+    return {"font.family": [LATIN_FONT, name]} if name else {}
+
+
+def use_cjk_font(required: bool = False) -> str | None:
+    """Draw Chinese in every later matplotlib figure of this kernel.
+
+    The one place that chooses the course's fonts: sets ``rcParams`` so that Latin
+    text uses DejaVu Sans and Chinese the course's Noto Sans CJK SC (a system CJK
+    font only when the pip one is missing). ``start_lesson("zh")`` calls it, so the
+    training curve, image grids and widgets drawn later in a lesson are covered.
+    Returns the CJK font's name, or ``None`` (with ``required`` false) if there is none.
     """
-    logger = logging.getLogger("matplotlib.font_manager")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
+    name = cjk_font(required=required)
+    if name is None:
+        return None
+    # matplotlib falls back glyph by glyph only along the family *list*: a generic
+    # "sans-serif" resolves to one font. So the list names both fonts, and a plot
+    # that asks for "sans-serif" explicitly gets the CJK font (it has Latin too).
+    matplotlib.rcParams["font.family"] = [LATIN_FONT, name]
+    matplotlib.rcParams["font.sans-serif"] = [name] + [
+        f for f in matplotlib.rcParams["font.sans-serif"] if f != name]
+    return name
+
+
+@contextlib.contextmanager
+def _only_course_fonts():
+    """Let matplotlib see only its own fonts and the course's pip font.
+
+    With text stored as outlines, the SVG's bytes depend on the fonts used; hiding
+    the system's fonts makes ``make images`` give the same files on every machine.
+    """
+    fm = font_manager.fontManager
+    course = course_font_file()
+    data = Path(matplotlib.get_data_path()).resolve()
+    saved = fm.ttflist
+    fm.ttflist = [f for f in saved
+                  if Path(f.fname) == course or data in Path(f.fname).resolve().parents]
+    _clear_font_caches()
     try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="Glyph .* missing from")
-            warnings.filterwarnings("ignore", message="findfont")
-            yield
+        yield
     finally:
-        logger.setLevel(level)
+        fm.ttflist = saved
+        _clear_font_caches()
 
 
-def _rc(fmt: str) -> dict:
-    if fmt == "svg":
-        return SVG_RC
-    # Raster output draws the glyphs itself, so it needs a real CJK font as fallback.
-    families = ["DejaVu Sans"] + ([f] if (f := cjk_font(required=False)) else [])
-    return {**SVG_RC, "font.family": families}
+@contextlib.contextmanager
+def _no_missing_glyphs():
+    """Turn a missing glyph into an error while drawing a course figure.
+
+    The figures are drawn with the course font, so a missing glyph is a bug (a
+    character no font has), not something to hide.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="Glyph .* missing from")
+        yield
+
+
+def _rc(fmt: str, lang: str) -> dict:
+    """rcParams for one figure: the course font when it exists (it must, for zh)."""
+    cjk = register_course_font() if fmt == "svg" else cjk_font(required=False)
+    if lang == "zh" and cjk is None:
+        raise CourseError(*FONT_HINT)
+    return {**SVG_RC, "font.family": [LATIN_FONT] + ([cjk] if cjk else [])}
 
 
 def render(name: str, lang: str | None = None, fmt: str = "svg", **kwargs) -> bytes:
-    """The bytes of one figure (``fmt`` "svg" or "png") in one language."""
+    """The bytes of one figure (``fmt`` "svg" or "png") in one language.
+
+    SVG is drawn with matplotlib's own fonts and the course's pip font only, so the
+    bytes are the same on every machine; PNG (a quick look) may fall back to a
+    system CJK font when the pip one is missing.
+    """
     lang = get_lang(lang)
     if fmt not in ("svg", "png"):
         raise ValueError(f"fmt must be 'svg' or 'png', got {fmt!r}")
-    if fmt == "png" and lang == "zh":
-        cjk_font(required=True)
     draw = _DRAW[_check_name(name)]
+    rc = _rc(fmt, lang)
     buf = io.BytesIO()
+    fonts = _only_course_fonts() if fmt == "svg" else contextlib.nullcontext()
     # A bare Figure, not pyplot: no backend is switched and nothing pops up inline
     # in the notebook that calls this.
-    with matplotlib.rc_context(_rc(fmt)), _quiet_fonts():
+    with matplotlib.rc_context(rc), fonts, _no_missing_glyphs():
         fig = draw(lang, **kwargs)
         if fmt == "svg":
             fig.savefig(buf, format="svg", metadata=SVG_METADATA)
@@ -157,7 +287,7 @@ def render(name: str, lang: str | None = None, fmt: str = "svg", **kwargs) -> by
 
 
 def show(name: str, lang: str | None = None, **kwargs):
-    """Display one figure in a notebook (as SVG: no CJK font needed in the kernel)."""
+    """Display one figure in a notebook (as SVG, its text already turned into outlines)."""
     from IPython.display import SVG
     return SVG(render(name, lang, "svg", **kwargs))
 
@@ -360,7 +490,7 @@ def draw_vgg_block(lang: str):
     _text(ax, 5.95, y + 0.5, pick("重复 n 次", "× n", lang), 12, ha="right",
           color=COLORS["block"][1], fontweight="bold")
     _box(ax, 3.3, y - 0.1, 2.1, 0.9, "conv",
-         [pick("3×3 卷积", "3×3 convolution", lang), "padding 1",
+         [pick("3×3 卷积", "3×3 convolution", lang), pick("填充 1", "padding 1", lang),
           pick("c_out 个输出通道", "c_out channels", lang)], 10.5)
     _arrow(ax, (4.35, y - 0.1), (4.75, y - 0.1))
     _box(ax, 5.35, y - 0.1, 1.2, 0.9, "relu", ["ReLU"], 11)
@@ -531,16 +661,44 @@ def family(name: str) -> str:
     return "other"
 
 
-def model_meta(name: str) -> dict:
-    """torchvision's offline metadata for ``name``'s default ImageNet weights."""
+# Like with like: every model's accuracy is that of the weights trained with the
+# recipe published with the model, which torchvision names IMAGENET1K_V1. Some
+# models also have IMAGENET1K_V2 weights from torchvision's 2021 recipe (longer
+# training, stronger augmentation): ResNet-50 goes from 76.13 to 80.858 without any
+# change to the network, which would flatter it next to VGG's original weights.
+ORIGINAL_WEIGHTS = "IMAGENET1K_V1"
+
+
+def model_weights(name: str):
+    """torchvision's original-recipe ImageNet weights for ``name`` (its V1 entry)."""
     from torchvision.models import get_model_weights
-    weights = get_model_weights(name).DEFAULT
+    weights = get_model_weights(name)
+    return getattr(weights, ORIGINAL_WEIGHTS, weights.DEFAULT)
+
+
+def _imagenet(weights) -> dict:
+    return weights.meta["_metrics"]["ImageNet-1K"]
+
+
+def model_meta(name: str) -> dict:
+    """torchvision's offline metadata for ``name``'s original-recipe ImageNet weights.
+
+    ``newer_weights`` / ``newer_acc1`` name the best newer-recipe weights torchvision
+    also has (``None`` when there are none), to show how much the recipe alone adds.
+    """
+    from torchvision.models import get_model_weights
+    weights = model_weights(name)
     meta = weights.meta
-    imagenet = meta["_metrics"]["ImageNet-1K"]
+    newer = [w for w in get_model_weights(name)
+             if w is not weights and w.name.startswith("IMAGENET1K_")
+             and not math.isnan(_imagenet(w)["acc@1"])]
+    best = max(newer, key=lambda w: _imagenet(w)["acc@1"], default=None)
     return {"name": name, "family": family(name), "weights": weights.name,
-            "acc1": imagenet["acc@1"], "acc5": imagenet["acc@5"],
+            "acc1": _imagenet(weights)["acc@1"], "acc5": _imagenet(weights)["acc@5"],
             "params": meta["num_params"], "gmacs": meta["_ops"],
-            "file_mb": meta["_file_size"]}
+            "file_mb": meta["_file_size"],
+            "newer_weights": best.name if best else None,
+            "newer_acc1": _imagenet(best)["acc@1"] if best else None}
 
 
 def machine_info() -> dict:
@@ -619,10 +777,12 @@ def save_speeds(data: dict, path: Path | str = SPEEDS_FILE) -> Path:
 def model_zoo_table(measure: bool = False, names=None, speeds: dict | None = None,
                     **settings) -> list[dict]:
     """One dict per model: name, family, weights, acc1, acc5, params, gmacs, file_mb,
-    images_per_sec.
+    newer_weights, newer_acc1, images_per_sec.
 
     Accuracy, parameters, GMACs (torchvision calls them GFLOPS) and file size come
-    from torchvision's metadata; ``images_per_sec`` from the cached measurement, or
+    from torchvision's metadata for each model's original-recipe weights (see
+    :data:`ORIGINAL_WEIGHTS`); :func:`course_utils.display.model_zoo_frame` shows
+    them as a table labelled in the lesson's language; ``images_per_sec`` from the cached measurement, or
     measured now on this machine when ``measure`` is true (about a minute on a 2-core
     machine). Draw a fresh measurement with ``show("model_zoo", speeds=measure_speeds())``.
     """
@@ -748,13 +908,13 @@ def draw_model_zoo(lang: str, speeds: dict | None = None):
                           lang), 11)
     note(0.22, 3.4, pick("ImageNet top-1 准确率 (%) → 越往上越准",
                          "ImageNet top-1 accuracy (%) → more accurate", lang), 11, rotation=90)
-    note(0.75, 5.95, pick("模型动物园：准确率、速度与大小",
+    note(0.75, 5.95, pick("常见图像分类模型：准确率、速度与大小",
                           "Model zoo: accuracy, speed and size", lang), 15,
          ha="left", fontweight="bold")
 
     # Family colours (Latin names: the same in both languages).
     x0, y = 7.85, 5.55
-    note(x0, y, pick("模型家族", "family", lang), 10.5, ha="left", fontweight="bold")
+    note(x0, y, pick("模型系列", "family", lang), 10.5, ha="left", fontweight="bold")
     present = [fam for _, fam in FAMILIES if any(r["family"] == fam for r in rows)]
     for k, fam in enumerate(present):
         yy = y - 0.23 * (k + 1)
@@ -776,10 +936,12 @@ def draw_model_zoo(lang: str, speeds: dict | None = None):
 
     m = speeds["machine"]
     sources = [
-        pick("准确率与文件大小：torchvision {tv} 自带的权重元数据（ImageNet-1K，默认权重）。",
+        pick("准确率与文件大小：torchvision {tv} 自带的权重元数据（ImageNet-1K；每个模型都取它发表时的"
+             "训练方案，即 {w} 权重）。",
              "Accuracy and file size: the weights metadata that ships with torchvision {tv} "
-             "(ImageNet-1K, default weights).", lang).format(tv=m["torchvision"]),
-        pick("速度：在 {cpu} 上实测（{how}），torch {torch}，batch {b}，{s}×{s} 输入，"
+             "(ImageNet-1K; every model with the recipe it was published with, the {w} "
+             "weights).", lang).format(tv=m["torchvision"], w=ORIGINAL_WEIGHTS),
+        pick("速度：在 {cpu} 上实测（{how}），torch {torch}，批量 {b}，{s}×{s} 输入，"
              "随机权重，{date}。",
              "Speed: measured on {cpu} ({how}), torch {torch}, batch {b}, {s}×{s} input, "
              "random weights, {date}.", lang).format(
