@@ -23,6 +23,12 @@ Design choices:
   network on the ``meta`` device and takes milliseconds.
 * Any setting that cannot be built shows its reason, in the chosen language, in
   place of the totals; no traceback reaches the student.
+* Made for a classroom screen (1280x800): two columns, the controls and the
+  totals on the left, the layer table on the right, so both are in sight while a
+  slider moves; on a narrow window the right column wraps below. Block sliders
+  name the channels the ratio leaves ("16 channels" at ratio 4), and every colour
+  that marks something comes from JupyterLab's theme variables, so the light and
+  the dark theme both read.
 """
 
 from __future__ import annotations
@@ -34,22 +40,42 @@ import ipywidgets as widgets
 from .explore import arch_report, block_report, seed_vgg11_report, stack_vs_single
 from .inspect import human, shape_text
 from .messages import CourseError, get_lang, pick
-from .models import VGG11, VGG_ARCHS
+from .models import VGG11, VGG_ARCHS, scale_arch
 
 RATIOS = (1, 2, 4, 8, 16, 32)
 MAX_CONVS = 4                                   # VGG-19's deepest block has 4
 BLOCK_CHANNELS = tuple(c for _, c in VGG11)     # 64, 128, 256, 512, 512 in every preset
 CUSTOM = "custom"                               # the preset menu's value when no preset fits
 
-_PARAMS_COLOR, _MACS_COLOR = "#4c72b0", "#dd8452"
+_PARAMS_COLOR, _MACS_COLOR = "#4c72b0", "#dd8452"    # mid tones: readable on light and dark
+# JupyterLab's theme variables (with a light fallback outside JupyterLab).
+_HIGHLIGHT = ("background:var(--jp-layout-color3,#e0e0e0);color:var(--jp-ui-font-color0,#000);"
+              "box-shadow:inset 4px 0 0 var(--jp-brand-color1,#1976d2);font-weight:bold")
+_ERROR_COLOR = "var(--jp-error-color1,#d32f2f)"
+_QUIET_COLOR = "var(--jp-ui-font-color2,#616161)"
+_RULE_COLOR = "var(--jp-border-color2,#e0e0e0)"
+_NOWRAP = ";white-space:nowrap"
+LABEL_WIDTH = "11.5em"                          # the controls' labels, so the sliders line up
+LEFT_COLUMN = "400px"                           # controls; the rest of the width is the table's
 
 
 def _control(kind, **options):
     """A control that updates on release, its label in a column wide enough for the
-    longest one so the sliders line up, and long enough to aim at."""
+    longest one so the sliders line up, filling the controls' column."""
     if kind is not widgets.Dropdown:
         options.setdefault("continuous_update", False)
-    return kind(style={"description_width": "16em"}, layout=widgets.Layout(width="38em"), **options)
+    return kind(style={"description_width": LABEL_WIDTH}, layout=widgets.Layout(width="100%"),
+                **options)
+
+
+def _columns(left: list, right: list) -> widgets.HBox:
+    """Controls on the left, results on the right; wraps to one column when narrow."""
+    return widgets.HBox(
+        [widgets.VBox(left, layout=widgets.Layout(flex=f"0 1 {LEFT_COLUMN}", min_width="330px")),
+         widgets.VBox(right, layout=widgets.Layout(flex="1 1 400px", min_width="0",
+                                                   overflow="auto"))],
+        layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start", width="100%",
+                              grid_gap="4px 16px"))
 
 
 # ------------------------------------------------------------------- HTML helpers
@@ -68,28 +94,34 @@ def _times(x: float, lang: str) -> str:
 
 
 def _table(headers, rows, highlight: int | None = None) -> str:
-    head = "".join(f"<th style='text-align:left;padding:2px 8px'>{h}</th>" for h in headers)
+    head = "".join(f"<th style='text-align:left;padding:1px 6px;border-bottom:1px solid "
+                   f"{_RULE_COLOR}'>{h}</th>" for h in headers)
     body = []
     for i, row in enumerate(rows):
-        style = " style='background:#fff3c4;font-weight:bold'" if i == highlight else ""
-        cells = "".join(f"<td style='padding:2px 8px'>{c}</td>" for c in row)
+        style = f" style='{_HIGHLIGHT}'" if i == highlight else ""
+        # numbers and shapes stay on one line; only a long name may wrap
+        cells = "".join(f"<td style='padding:1px 6px{_NOWRAP if len(str(c)) < 24 else ''}'>{c}</td>"
+                        for c in row)
         body.append(f"<tr{style}>{cells}</tr>")
-    return ("<table style='border-collapse:collapse;font-size:90%'>"
+    return ("<table style='border-collapse:collapse;font-size:88%;line-height:1.3'>"
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
 
 
 def _bar(fraction: float, color: str, text: str) -> str:
-    width = max(0.0, min(1.0, fraction)) * 160
-    return (f"<span style='display:inline-block;width:{width:.0f}px;height:10px;"
-            f"background:{color};margin-right:6px'></span>{text}")
+    width = max(0.0, min(1.0, fraction)) * 120
+    return (f"<span style='white-space:nowrap'><span style='display:inline-block;"
+            f"width:{width:.0f}px;height:10px;background:{color};margin-right:6px'></span>"
+            f"{text}</span>")
 
 
 def _message(err: Exception, lang: str) -> str:
-    return err.message(lang) if isinstance(err, CourseError) else f"{type(err).__name__}: {err}"
+    if isinstance(err, CourseError):
+        return err.message(lang)
+    return pick(f"意外的错误（{type(err).__name__}）：{err}", f"{type(err).__name__}: {err}", lang)
 
 
 def _problem(head: str, message: str) -> str:
-    return f"<div style='color:#a00'>⚠️ {head}{escape(message)}</div>"
+    return f"<div style='color:{_ERROR_COLOR}'>⚠️ {head}{escape(message)}</div>"
 
 
 def _tag(box: widgets.DOMWidget, prefix: str, **parts) -> None:
@@ -144,15 +176,13 @@ class VGGExplorer(_Explorer):
             widgets.Dropdown, description=t("预设", "Preset"), value="VGG-11",
             options=[(name, name) for name in VGG_ARCHS] + [(t("自定义", "custom"), CUSTOM)])
         self.ratio = widgets.ToggleButtons(
-            options=[(str(r), r) for r in RATIOS], value=1, style={"button_width": "3em"},
+            options=[(str(r), r) for r in RATIOS], value=1, style={"button_width": "3.1em"},
             tooltips=[t(f"每个块的通道数除以 {r}", f"divide every block's channels by {r}")
                       for r in RATIOS])
-        self.blocks = [
-            _control(widgets.IntSlider, value=num_convs, min=0, max=MAX_CONVS,
-                     description=t(f"第 {i} 块的卷积层数（{c} 通道）", f"Block {i} convs ({c} channels)"))
-            for i, ((num_convs, _), c) in enumerate(zip(VGG11, BLOCK_CHANNELS), start=1)]
+        self.blocks = [_control(widgets.IntSlider, value=num_convs, min=0, max=MAX_CONVS)
+                       for num_convs, _ in VGG11]
         self.input_size = _control(widgets.IntSlider, value=224, min=4, max=256, step=4,
-                                   description=t("输入尺寸（高 = 宽）", "Input size (height = width)"))
+                                   description=t("输入尺寸（高 = 宽）", "Input size (h = w)"))
         self.summary, self.compare = widgets.HTML(), widgets.HTML()
         self.chart, self.table = widgets.HTML(), widgets.HTML()
 
@@ -163,16 +193,30 @@ class VGGExplorer(_Explorer):
         # sliders' width in front of them keeps every control on one column.
         ratio_label = widgets.HTML(
             f"<div style='text-align:right;padding-right:8px'>{t('通道数 ÷', 'Channels ÷')}</div>",
-            layout=widgets.Layout(width="16em"))
+            layout=widgets.Layout(width="6.5em", flex="0 0 auto"))
         ratio_row = widgets.HBox([ratio_label, self.ratio])
-        controls = widgets.VBox([self.preset, ratio_row, *self.blocks, self.input_size])
-        super().__init__([controls, self.summary, self.compare, self.chart, self.table])
+        blocks_head = widgets.HTML(t("<b>每个块的卷积层数</b>（0 表示去掉这个块）",
+                                     "<b>Convolutions per block</b> (0 leaves the block out)"))
+        self.columns = _columns(
+            [self.preset, ratio_row, blocks_head, *self.blocks, self.input_size, self.summary,
+             self.compare],
+            [self.table, self.chart])
+        super().__init__([self.columns])
         _tag(self, "vgg-explorer", preset=self.preset, ratio=self.ratio, block=self.blocks,
              input_size=self.input_size, summary=self.summary, compare=self.compare,
              chart=self.chart, table=self.table)
         self.refresh()
 
     # -- what the controls mean
+
+    def _label_blocks(self) -> None:
+        """Each block slider names the channels its block has at the chosen ratio."""
+        try:
+            channels = [c for _, c in scale_arch([(1, c) for c in BLOCK_CHANNELS], self.ratio.value)]
+        except Exception:  # noqa: BLE001 - a label must never stop the explorer
+            channels = list(BLOCK_CHANNELS)
+        for i, (slider, c) in enumerate(zip(self.blocks, channels), start=1):
+            slider.description = self._t(f"第 {i} 块（{c} 通道）", f"Block {i} ({c} channels)")
 
     def conv_arch(self) -> list[tuple[int, int]]:
         """The unscaled ``conv_arch`` the sliders describe; 0-conv blocks are left out."""
@@ -215,6 +259,7 @@ class VGGExplorer(_Explorer):
 
     def refresh(self) -> None:
         """Recompute from the controls and redraw every result."""
+        self._label_blocks()
         try:
             report = arch_report(self.conv_arch(), self.ratio.value, self.input_size.value,
                                  self.in_channels, self.num_classes)
@@ -237,7 +282,7 @@ class VGGExplorer(_Explorer):
         if not off:
             return ""
         kept = len(self.blocks) - len(off)
-        return "<div style='color:#555'>" + self._t(
+        return f"<div style='color:{_QUIET_COLOR}'>" + self._t(
             f"卷积层数为 0 的块（第 {'、'.join(off)} 块）被去掉了：这个网络有 {kept} 个块。",
             f"Blocks with 0 convs ({', '.join(off)}) are left out: this network has {kept} blocks.",
         ) + "</div>"
@@ -283,8 +328,9 @@ class VGGExplorer(_Explorer):
             name = row["name"]
             if i < len(r.conv_arch):       # the blocks come first, in order
                 (n, c), b = r.conv_arch[i], blocks[i]
-                name += self._t(f"（块 {b}：{n} 个 3×3 卷积，{c} 通道）",
-                                f" (block {b}: {n} × conv 3×3, {c} channels)")
+                name += self._t(f"（块 {b}：{n} 层卷积，{c} 通道）",
+                                f" (block {b}: {n} conv, {c} channels)" if n == 1 else
+                                f" (block {b}: {n} convs, {c} channels)")
             rows.append((name, _shape(row["output_shape"]), human(row["params"]), human(row["macs"])))
         total = [f"<b>{human(r.total_params)}</b>", f"<b>{human(r.total_macs)}</b>"]
         rows.append((self._t("<b>合计</b>", "<b>total</b>"), "", *total))
@@ -324,10 +370,12 @@ class BlockExplorer(_Explorer):
         self.out_channels = _control(widgets.SelectionSlider, options=OUT_CHANNELS, value=128,
                                      description=t("输出通道数", "Output channels"))
         self.input_size = _control(widgets.IntSlider, value=56, min=1, max=224,
-                                   description=t("输入尺寸（高 = 宽）", "Input size (height = width)"))
+                                   description=t("输入尺寸（高 = 宽）", "Input size (h = w)"))
         self.summary, self.table, self.compare = widgets.HTML(), widgets.HTML(), widgets.HTML()
         controls = [self.num_convs, self.in_channels, self.out_channels, self.input_size]
-        super().__init__([widgets.VBox(controls), self.summary, self.table, self.compare])
+        # the 3x3 comparison has seven columns: it takes the full width, under both
+        self.columns = _columns([*controls, self.summary], [self.table])
+        super().__init__([self.columns, self.compare])
         for control in controls:
             control.observe(lambda change: self.refresh(), "value")
         _tag(self, "block-explorer", num_convs=self.num_convs, in_channels=self.in_channels,

@@ -162,3 +162,145 @@ def test_prepare_keeps_the_authors_slide_types():
     nb.cells[1].metadata["slideshow"] = {"slide_type": "fragment"}
     ready = slides.prepare(nb)
     assert [c.metadata["slideshow"]["slide_type"] for c in ready.cells] == ["slide", "fragment"]
+
+
+# ---------------------------------------------------------------------------
+# Made for presenting (no build needed)
+# ---------------------------------------------------------------------------
+
+def _cells(nb):
+    return [(c.cell_type, slides._slide_type(c), c.source) for c in nb.cells]
+
+
+def test_markers_are_stripped_from_code_shown():
+    source = "# NBVAL_CHECK_OUTPUT\nx = 1\n### BEGIN SOLUTION\ny = 2\n### END SOLUTION\n"
+    assert slides.strip_markers(source) == "x = 1\ny = 2"
+    assert slides.strip_markers("#NBVAL_IGNORE_OUTPUT\nprint(1)") == "print(1)"
+
+
+def test_widget_outputs_become_a_live_note_in_the_decks_language():
+    widget = new_output("execute_result", {
+        "application/vnd.jupyter.widget-view+json": {"model_id": "x", "version_major": 2},
+        "text/plain": "BlockExplorer(children=(VBox(children=(IntSlider(value=2, ..."},
+        execution_count=3)
+    repr_only = new_output("execute_result", {"text/plain": "VGGExplorer(children=(HBox(..."},
+                           execution_count=4)
+    for lang, words in (("zh", "JupyterLab 中"), ("en", "live in JupyterLab")):
+        shown = slides.clean_outputs([widget, repr_only], lang)
+        assert len(shown) == 2
+        for out in shown:
+            assert words in out["data"]["text/html"] and "children=(" not in str(out)
+
+
+def test_stale_progress_bars_go_and_long_printouts_are_cut():
+    bar = new_output("display_data", {
+        "application/vnd.jupyter.widget-view+json": {"model_id": "y"},
+        "text/plain": "  0%|          | 0/2345 [00:00<?, ?batch/s]"})
+    stderr = new_output("stream", name="stderr", text="  0%|  | 0/10\n 50%|# | 5/10\n")
+    summary = new_output("stream", name="stdout", text="loss 0.281, train acc 0.896\n")
+    long = new_output("stream", name="stdout", text="".join(f"line {i}\n" for i in range(40)))
+    shown = slides.clean_outputs([bar, stderr, summary, long], "en")
+    assert [o["text"].splitlines()[0] for o in shown] == ["loss 0.281, train acc 0.896", "line 0"]
+    cut = shown[1]["text"].splitlines()
+    assert len(cut) == slides.MAX_OUTPUT_LINES and cut[-1] == "… (29 more lines)"
+
+
+def test_lesson_links_lead_to_decks():
+    md = ("Next: [VGG-11](03-assembling-vgg11.ipynb), [中文](../zh/02-vgg-block.ipynb#top), "
+          '<a href="./01-modularization.ipynb">1</a>, [book](https://d2l.ai/x.ipynb)')
+    assert slides.link_decks(md, "en") == (
+        "Next: [VGG-11](03-assembling-vgg11.en.html), [中文](02-vgg-block.zh.html#top), "
+        '<a href="01-modularization.en.html">1</a>, [book](https://d2l.ai/x.ipynb)')
+
+
+def test_details_solutions_open_on_their_own_sub_slide():
+    nb = new_notebook(cells=[
+        new_markdown_cell("## Exercise 1\n\nWhy 8 shapes?"),
+        new_code_cell("answer = ...  # your turn"),
+        new_markdown_cell("<details><summary><b>Solution (click to expand)</b></summary>\n\n"
+                          "The loop sees only the top level.\n\n</details>"),
+        new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(8)"),
+        new_code_cell("### BEGIN SOLUTION\nanswer = 8\n### END SOLUTION"),
+        new_markdown_cell("## Exercise 2"),
+        new_code_cell("x = ...\n### BEGIN SOLUTION\nx = 2\n### END SOLUTION"),
+    ])
+    nb.cells[0].metadata["slideshow"] = {"slide_type": "slide"}
+    nb.cells[5].metadata["slideshow"] = {"slide_type": "slide"}
+    ready = _cells(slides.prepare(nb, lang="en"))
+    assert ready[2] == ("markdown", "subslide", "#### Solution\n\nThe loop sees only the top level.")
+    assert ready[3][1:] == ("-", "print(8)") and ready[4][2] == "answer = 8"
+    # a solution in a code cell gets a "Solution" title one slide down
+    assert ready[6] == ("markdown", "subslide", "#### Solution")
+    assert ready[7] == ("code", "-", "x = ...\nx = 2")
+    assert "<details" not in str(ready)
+
+
+def test_notes_cells_become_speaker_notes_and_take_no_room():
+    nb = new_notebook(cells=[new_markdown_cell("# T"), new_markdown_cell("Ask the class: why?\n" * 40)])
+    nb.cells[0].metadata["slideshow"] = {"slide_type": "slide"}
+    nb.cells[1].metadata["slideshow"] = {"slide_type": "notes"}
+    ready = slides.prepare(nb, lang="en")
+    assert slides.cell_height(ready.cells[1]) == 0 and len(ready.cells) == 2
+    body, _ = slides._exporter("en").from_notebook_node(ready)
+    assert re.search(r'<aside class="notes">.*Ask the class', body, re.S)
+
+
+def test_a_slide_too_tall_continues_on_sub_slides():
+    text = "\n\n".join(f"Paragraph {i}: " + "words " * 60 for i in range(12))
+    nb = new_notebook(cells=[new_markdown_cell("## Long one\n\n" + text),
+                             new_code_cell("\n".join(f"x{i} = {i}" for i in range(20)))])
+    nb.cells[0].metadata["slideshow"] = {"slide_type": "slide"}
+    ready = slides.prepare(nb, lang="zh")
+    kinds = [slides._slide_type(c) for c in ready.cells]
+    assert kinds[0] == "slide" and kinds.count("subslide") >= 2
+    # every continuation repeats the title; every slide fits the estimate
+    starts = [i for i, k in enumerate(kinds) if k in ("slide", "subslide")] + [len(kinds)]
+    for a, b in zip(starts, starts[1:]):
+        assert sum(slides.cell_height(c) for c in ready.cells[a:b]) <= slides.SLIDE_BUDGET
+        assert ready.cells[a].source.lstrip("#").strip().startswith("Long one")
+    assert "### Long one（续）" in [c.source for c in ready.cells]
+    assert "".join(c.source for c in ready.cells).count("Paragraph") == 12   # nothing lost
+
+
+def test_long_code_gets_the_small_font():
+    nb = new_notebook(cells=[new_code_cell("x = 1"), new_code_cell("y = '" + "a" * 100 + "'")])
+    ready = slides.prepare(nb)
+    assert "deck-small" not in ready.cells[0].metadata.get("tags", [])
+    assert "deck-small" in ready.cells[1].metadata["tags"]
+
+
+def test_theme_css_loses_its_google_fonts_import():
+    css = ("@import url(./fonts/source-sans-pro/source-sans-pro.css);\n"
+           "@import url(https://fonts.googleapis.com/css?family=News+Cycle:400,700);\n"
+           ".reveal { color: #000; }")
+    cleaned = slides.strip_remote_imports(css)
+    assert "googleapis" not in cleaned and "source-sans-pro.css" in cleaned
+    assert slides.remote_references(f"<style>{cleaned}</style>") == []
+
+
+def test_deck_css_embeds_a_subset_of_the_cjk_font(tmp_path, monkeypatch):
+    font = slides.find_cjk_font()
+    if font is None:
+        pytest.skip("no CJK font in this environment (requirements.txt ships one)")
+    monkeypatch.setattr(slides, "CACHE_DIR", tmp_path / "npm")
+    page = slides.finish_page("<html><head></head><body><h1>使用块的网络 VGG</h1></body></html>",
+                              font)
+    assert slides.cjk_chars(page).startswith("使") or "块" in slides.cjk_chars(page)
+    face = re.search(r'@font-face \{ font-family: "VGG Course CJK"; src: url\(data:font/'
+                     r'(woff2?);base64,([A-Za-z0-9+/=]+)\)', page)
+    assert face, page[:500]
+    import base64
+    import io
+    from fontTools.ttLib import TTFont
+    subset = TTFont(io.BytesIO(base64.b64decode(face.group(2))))
+    cmap = subset.getBestCmap()
+    assert all(ord(ch) in cmap for ch in "使用块的网络") and len(cmap) < 50
+
+
+@needs_vendor
+def test_vendor_has_mathjax_safe_and_no_remote_theme_import(fixture_decks):
+    out, _ = fixture_decks
+    assert (out / "vendor/mathjax/config/Safe.js").is_file()
+    assert (out / "vendor/mathjax/extensions/Safe.js").is_file()
+    for css in (out / "vendor/reveal.js/dist/theme").glob("*.css"):
+        assert slides.remote_references("<style>" + css.read_text(encoding="utf-8") + "</style>") == []

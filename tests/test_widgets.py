@@ -5,6 +5,7 @@ so every assignment below also checks that no traceback can reach a student.
 """
 
 import random
+from html import unescape
 import re
 import time
 
@@ -22,7 +23,7 @@ CHANNELS = [c for _, c in VGG11]
 
 def text(html: str) -> str:
     """What a person reads: the HTML without its tags."""
-    return re.sub(r"<[^>]+>", "", html)
+    return unescape(re.sub(r"<[^>]+>", "", html))
 
 
 def expected(w: VGGExplorer):
@@ -128,8 +129,9 @@ def test_all_blocks_out_shows_the_reason(explorer):
     for slider in explorer.blocks:
         slider.value = 0
     assert explorer.report is None
-    assert explorer.error in ("conv_arch is empty: a VGG needs at least one block.",
-                              "conv_arch 是空的：至少需要一个 VGG 块。")
+    with pytest.raises(CourseError) as reason:             # the explore module's own words
+        arch_report([], explorer.ratio.value, explorer.input_size.value)
+    assert explorer.error == reason.value.message(explorer.lang)
     assert_shows(explorer)
     explorer.blocks[2].value = 1              # and it recovers
     assert explorer.report is not None and explorer.error is None
@@ -258,4 +260,119 @@ def test_labels_follow_the_sliders_when_a_block_is_out():
     w.blocks[0].value = 0                     # the network's first block is slider 2
     chart, table = text(w.chart.value), text(w.table.value)
     assert "block 1" not in chart and "block 2" in chart and "block 5" in chart
-    assert "Sequential (block 2: 1 × conv 3×3, 128 channels)" in table
+    assert "Sequential (block 2: 1 conv, 128 channels)" in table
+
+
+# ------------------------------------------------------- a classroom screen, two languages
+
+
+def _walk(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _walk(child)
+
+
+def shown_strings(explorer) -> list[str]:
+    """Every label, option, tooltip and message a person can read in the explorer."""
+    found = []
+    for w in _walk(explorer):
+        found.append(getattr(w, "description", "") or "")
+        found += [str(label) for label in getattr(w, "_options_labels", ())]
+        found += list(getattr(w, "tooltips", None) or ())
+        if isinstance(w, __import__("ipywidgets").HTML):
+            found.append(re.sub(r"<[^>]+>", " ", w.value))   # cells apart, as on screen
+    return [f for f in found if f.strip()]
+
+
+# Identifiers and units a zh student may meet in the explorers: layer class names,
+# the network's names, units of numbers.
+ALLOWED_LATIN = {"VGG", "ReLU", "Sequential", "Conv2d", "MaxPool2d", "Flatten", "Linear",
+                 "Dropout", "conv_arch", "ratio", "k", "M", "G", "T"}
+
+
+def latin_words(strings) -> set[str]:
+    words = set()
+    for s in strings:
+        words |= set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", s))
+    return {w for w in words if w not in ALLOWED_LATIN and not re.fullmatch(r"VGG|\d+", w)}
+
+
+def _all_states(explorer):
+    """The explorer in its default state, at ratio 4, and with an impossible setting."""
+    yield shown_strings(explorer)
+    if isinstance(explorer, VGGExplorer):
+        explorer.ratio.value = 4
+        explorer.preset.value = CUSTOM
+        yield shown_strings(explorer)
+        explorer.input_size.value = explorer.input_size.min
+        yield shown_strings(explorer)
+        for s in explorer.blocks:
+            s.value = 0
+        yield shown_strings(explorer)
+    else:
+        explorer.input_size.value = 1
+        yield shown_strings(explorer)
+
+
+@pytest.mark.parametrize("make", [vgg_explorer, block_explorer])
+def test_zh_explorers_speak_chinese_everywhere(make):
+    for strings in _all_states(make("zh")):
+        assert latin_words(strings) == set(), strings
+
+
+@pytest.mark.parametrize("make", [vgg_explorer, block_explorer])
+def test_en_explorers_have_their_own_english_labels(make):
+    for strings in _all_states(make("en")):
+        assert not any(re.search(r"[\u4e00-\u9fff]", s) for s in strings), strings
+
+
+def test_block_labels_follow_the_ratio():
+    for lang, unit in (("zh", "{} 通道"), ("en", "{} channels")):
+        w = vgg_explorer(lang)
+        assert [unit.format(c) in s.description for s, c in zip(w.blocks, CHANNELS)] == [True] * 5
+        w.ratio.value = 4                      # channels ÷ 4: block 1 has 16, not 64
+        assert unit.format(16) in w.blocks[0].description
+        assert unit.format(64) not in w.blocks[0].description
+        assert [unit.format(c // 4) in s.description for s, c in zip(w.blocks, CHANNELS)] == [True] * 5
+        assert unit.format(16) in text(w.table.value)          # the table agrees
+        w.ratio.value = 32
+        assert unit.format(2) in w.blocks[0].description
+        w.ratio.value = 1
+        assert unit.format(64) in w.blocks[0].description
+
+
+@pytest.mark.parametrize("make", [vgg_explorer, block_explorer])
+def test_two_columns_controls_left_table_right(make):
+    """On a 1280x800 screen the layer table sits beside the controls, not below them."""
+    import ipywidgets as widgets
+
+    w = make("en")
+    columns = w.children[0]
+    assert isinstance(columns, widgets.HBox) and len(columns.children) == 2
+    left, right = columns.children
+    assert w.table in right.children and w.table not in left.children
+    assert w.summary in left.children
+    controls = [c for c in left.children if c is not w.summary and c is not getattr(w, "compare", None)]
+    # about 34 px a control row: the controls take well under the 600 px left on a
+    # 1280x800 screen once JupyterLab's menus and the cell's code are drawn
+    assert len(controls) * 34 < 400
+    # the controls' column has a fixed basis, the table's takes what remains
+    assert left.layout.flex.endswith("px") and right.layout.flex.startswith("1 ")
+    assert columns.layout.flex_flow == "row wrap"       # a narrow window stacks them
+    for c in controls:
+        if hasattr(c, "layout") and c.layout.width:
+            assert not c.layout.width.endswith("em")     # no fixed width wider than the column
+
+
+def test_colours_come_from_the_jupyterlab_theme():
+    b = block_explorer("en")
+    highlighted = [row for row in re.findall(r"<tr[^>]*>", b.compare.value) if "background" in row]
+    assert len(highlighted) == 1
+    assert "var(--jp-layout-color" in highlighted[0] and "var(--jp-ui-font-color" in highlighted[0]
+    assert "var(--jp-brand-color1" in highlighted[0]
+    assert not re.search(r"background:\s*#", b.compare.value)   # no fixed light-only colour
+    b.input_size.value = 1
+    assert "var(--jp-error-color1" in b.summary.value
+    w = vgg_explorer("en")
+    w.blocks[0].value = 0
+    assert "var(--jp-ui-font-color2" in w.summary.value

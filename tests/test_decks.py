@@ -1,0 +1,229 @@
+"""The lesson decks in a real browser, on a classroom projector's 1280x720.
+
+Builds every deck with :func:`course_utils.slides.build` (once per session), opens
+each in Debian's Chromium driven by Playwright with every request that would leave
+the machine aborted, walks every slide with reveal.js's own API, and checks what an
+audience would notice: slides running off the screen, test markers or widget reprs
+on screen, a figure that did not load, a file the deck asks for and does not have,
+Chinese drawn in some other font than the one embedded in the deck.
+
+Without Chromium or Playwright the test is skipped, unless ``CI`` is set (as in
+``tests/test_browser.py``). Building needs reveal.js and MathJax, fetched by npm
+once into ``~/.cache/vgg-course/npm``; with neither npm nor that cache the test is
+skipped and says so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from course_utils import slides
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+VIEWPORT = {"width": 1280, "height": 720}
+MAX_TALL_SHARE = 0.10                       # at most 10% of a deck's slides may scroll
+NOTEBOOKS = slides.find_notebooks()
+DECKS = [slides.deck_name(lang, nb) for lang, nb in NOTEBOOKS]
+
+
+def _missing() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (pip install -r requirements-test.txt)"
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        return f"no Chromium at {CHROMIUM} (apt-get install chromium, or `make browser`)"
+    return None
+
+
+def _vendor_missing() -> str | None:
+    cached = all(any(slides.CACHE_DIR.glob(f"{p}-{v}.tgz")) for p, (v, _) in slides.VENDOR.items())
+    if cached or shutil.which("npm"):
+        return None
+    return f"no npm and no reveal.js/MathJax in {slides.CACHE_DIR}: run `make slides` once online"
+
+
+@pytest.fixture(scope="session")
+def built_decks(tmp_path_factory) -> Path:
+    reason = _missing()
+    if reason and os.environ.get("CI"):
+        pytest.fail(f"CI is set but the deck test cannot run: {reason}")
+    if reason or (reason := _vendor_missing()):
+        pytest.skip(reason)
+    out = tmp_path_factory.mktemp("decks")
+    slides.build(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser(built_decks):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _local(url: str) -> bool:
+    parsed = urlparse(url)
+    return parsed.scheme in ("file", "data", "about", "blob") or (
+        parsed.hostname in ("localhost", "127.0.0.1", "::1"))
+
+
+# Every slide, in order: its size in slide units (reveal.js scales a 960x700 slide
+# to the window), the deck's Reveal object coming from require.js as the deck loads it.
+WALK = """async () => {
+  const Reveal = await new Promise(ok => require(["vendor/reveal.js/dist/reveal.js"], ok));
+  const height = Reveal.getConfig().height;
+  const seen = [];
+  Reveal.getHorizontalSlides().forEach((column, h) => {
+    const rows = Math.max(1, column.querySelectorAll(":scope > section").length);
+    for (let v = 0; v < rows; v++) {
+      Reveal.slide(h, v);
+      const slide = Reveal.getCurrentSlide();
+      seen.push({h, v, height: slide.scrollHeight, limit: height,
+                 title: (slide.innerText || "").trim().split("\\n")[0].slice(0, 60)});
+    }
+  });
+  Reveal.slide(0, 0);                       // back to the title, for the font check
+  return seen;
+}"""
+
+
+@pytest.fixture(scope="module")
+def opened(browser, built_decks):
+    """Open each deck once: what its walk saw, what it requested, its text."""
+    results = {}
+
+    def open_deck(name: str) -> dict:
+        if name in results:
+            return results[name]
+        context = browser.new_context(viewport=VIEWPORT)
+        blocked, failed = [], []
+
+        def route(r):
+            if _local(r.request.url):
+                r.continue_()
+            else:
+                blocked.append(r.request.url)
+                r.abort()
+        context.route("**/*", route)
+        page = context.new_page()
+        page.on("requestfailed", lambda req: failed.append(req.url))
+        try:
+            page.goto((built_decks / name).as_uri())
+            page.wait_for_function("() => window.require && window.MathJax && MathJax.isReady",
+                                   timeout=30_000)
+            walk = page.evaluate(WALK)
+            page.wait_for_function("() => document.fonts.status === 'loaded'", timeout=10_000)
+            info = page.evaluate("""() => ({
+              text: document.querySelector('.reveal .slides').textContent,
+              images: [...document.images].map(i => [i.alt, i.complete && i.naturalWidth > 0]),
+              notes: document.querySelectorAll('aside.notes').length,
+              links: [...document.querySelectorAll('.reveal a[href]')].map(a => a.getAttribute('href')),
+              faces: [...document.fonts].map(f => [f.family.replace(/"/g, ''), f.status]),
+              cjkReady: document.fonts.check('20px "%s"', '块'),
+            })""".replace("%s", slides.CJK_FAMILY))
+            failures = list(failed)   # DevTools' CSS domain re-reads the page itself
+            info["platform_fonts"] = _fonts_for_chinese(context, page)
+        finally:
+            context.close()
+        results[name] = {"walk": walk, "blocked": blocked,
+                         "failed": [u for u in failures if u not in blocked], **info}
+        return results[name]
+    return open_deck
+
+
+# The first text node of a heading that holds Chinese: DevTools reports fonts per text node.
+CHINESE_TEXT = """(() => {
+  const walker = document.createTreeWalker(document.querySelector('.reveal section.present'),
+                                           NodeFilter.SHOW_TEXT);
+  for (let node; (node = walker.nextNode()); ) {
+    if (node.parentElement.closest('h1, h2, h3') && /[\\u4e00-\\u9fff]/.test(node.data)) {
+      return node;
+    }
+  }
+  return null;
+})()"""
+
+
+def _fonts_for_chinese(context, page) -> list[dict]:
+    """The fonts Chromium really drew the first Chinese heading with (DevTools)."""
+    cdp = context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    cdp.send("DOM.getDocument", {"depth": 0})
+    found = cdp.send("Runtime.evaluate", {"expression": CHINESE_TEXT})["result"]
+    if "objectId" not in found:
+        return []
+    node = cdp.send("DOM.requestNode", {"objectId": found["objectId"]})
+    return cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})["fonts"]
+
+
+@pytest.mark.parametrize("name", DECKS)
+def test_deck_fits_a_1280x720_screen(opened, name):
+    walk = opened(name)["walk"]
+    assert len(walk) >= 3, f"{name}: only {len(walk)} slides"
+    tall = [s for s in walk if s["height"] > s["limit"]]
+    assert len(tall) <= MAX_TALL_SHARE * len(walk), (
+        f"{name}: {len(tall)} of {len(walk)} slides are taller than the screen: "
+        + json.dumps(tall, ensure_ascii=False))
+
+
+@pytest.mark.parametrize("name", DECKS)
+def test_deck_shows_no_markers_widget_reprs_or_stale_bars(opened, name):
+    text = opened(name)["text"]
+    for leftover in ("NBVAL_", "children=(", "BEGIN SOLUTION", "END SOLUTION", "0%|"):
+        assert leftover not in text, f"{name} shows {leftover!r}"
+
+
+@pytest.mark.parametrize("name", DECKS)
+def test_deck_loads_nothing_from_the_network_and_every_local_file(opened, name):
+    seen = opened(name)
+    assert seen["blocked"] == [], f"{name} tried to reach the network: {seen['blocked']}"
+    assert not any(re.search(r"fonts\.googleapis|fonts\.gstatic|cdn|unpkg", u)
+                   for u in seen["blocked"])
+    assert seen["failed"] == [], f"{name} asked for files the build did not bundle: {seen['failed']}"
+    assert all(ok for _, ok in seen["images"]), f"{name}: images not drawn: {seen['images']}"
+
+
+@pytest.mark.parametrize("name", DECKS)
+def test_deck_links_lead_to_decks(opened, name, built_decks):
+    for href in opened(name)["links"]:
+        assert not href.split("#")[0].endswith(".ipynb"), f"{name} links a notebook: {href}"
+        if not re.match(r"^[a-z]+:|^#", href):
+            assert (built_decks / href.split("#")[0]).is_file(), f"{name}: broken link {href}"
+
+
+@pytest.mark.parametrize("lang,notebook", NOTEBOOKS, ids=DECKS)
+def test_speaker_notes_travel_with_the_deck(opened, lang, notebook):
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    notes = sum(c.get("metadata", {}).get("slideshow", {}).get("slide_type") == "notes"
+                for c in cells)
+    assert opened(slides.deck_name(lang, notebook))["notes"] == notes
+
+
+@pytest.mark.parametrize("name", [d for d in DECKS if ".zh." in d])
+def test_chinese_is_drawn_with_the_embedded_font(opened, name):
+    if slides.find_cjk_font() is None:
+        pytest.skip("no CJK font in this environment to embed (requirements.txt ships one)")
+    seen = opened(name)
+    assert [slides.CJK_FAMILY, "loaded"] in seen["faces"], seen["faces"]
+    assert seen["cjkReady"]
+    drawn = seen["platform_fonts"]
+    assert drawn, f"{name}: no Chinese heading found"
+    # Chromium reports a web font as a custom font: the Chinese glyphs came from the deck
+    custom = [f for f in drawn if f["isCustomFont"]]
+    assert custom and sum(f["glyphCount"] for f in custom) >= 2, drawn
