@@ -9,20 +9,23 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 LAB_OK  := $(VENV)/.lab-installed
 TEST_OK := $(VENV)/.test-installed
-# jupyter refuses to run as root (containers, CI) unless asked to.
-ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+NBGRADER_OK := $(VENV)/.nbgrader-installed
 PORT ?= 8888
 
-.PHONY: lab test setup setup-test data browser images slides bench clean
+.PHONY: lab test setup setup-test data browser images slides bench clean student
 
+# course_utils/lab.py checks the data set, then starts JupyterLab on 127.0.0.1 with a
+# fresh random token (whatever the user's Jupyter config says), serving the repository
+# so the lessons' ../../Images/ figures load, and prints the address in your language.
 lab: setup
-	-@$(PY) -m course_utils.data || echo "(lessons 1-3 work without the data set; lesson 4 needs it)"
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 \
-		--ServerApp.port=$(PORT) $(ALLOW_ROOT)
+	$(PY) -m course_utils.lab --port $(PORT)
 
-# The notebooks run as tests with the quick "smoke" training profile.
-test: setup-test data browser
-	COURSE_PROFILE=$${COURSE_PROFILE:-smoke} $(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env
+# The notebooks, and the student edition built from them, run as tests with the quick
+# "smoke" training profile.
+test: setup-test $(NBGRADER_OK) data browser
+	$(PY) -m course_utils.student --out build/student
+	COURSE_PROFILE=$${COURSE_PROFILE:-smoke} $(PY) -m pytest tests notebooks build/student \
+		--nbval-lax --nbval-current-env
 
 setup: $(LAB_OK)
 setup-test: $(TEST_OK)
@@ -63,3 +66,18 @@ images: setup
 SLIDES_DIR ?= slides
 slides: setup
 	$(PY) -m course_utils.slides --out $(SLIDES_DIR)
+
+# The student edition: build/student/{zh,en}/*.ipynb without solutions (nbgrader's
+# ClearSolutions), outputs cleared except figures, speaker notes left out.
+# nbgrader comes from requirements-test.txt; its JupyterLab and server extensions
+# are switched off so that `make lab` looks the same with it installed.
+STUDENT_DIR ?= build/student
+student: setup $(NBGRADER_OK)
+	$(PY) -m course_utils.student --out $(STUDENT_DIR)
+
+$(NBGRADER_OK): requirements-test.txt
+	$(PIP) install "$$(grep -E '^nbgrader' requirements-test.txt)"
+	for ext in formgrader validate_assignment assignment_list course_list; do \
+		$(VENV)/bin/jupyter server extension disable --sys-prefix nbgrader.server_extensions.$$ext >/dev/null 2>&1; done
+	-$(VENV)/bin/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader >/dev/null 2>&1
+	@touch $@

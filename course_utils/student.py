@@ -1,0 +1,161 @@
+"""The student edition: every lesson without its solutions, ready to hand out.
+
+The notebooks in ``notebooks/`` are the instructor edition: each exercise has a
+"try it yourself" cell and, after it, solution cells marked the nbgrader way
+(cell metadata ``nbgrader.solution`` and, in code, ``### BEGIN SOLUTION`` /
+``### END SOLUTION``). This module writes ``build/student/{zh,en}/*.ipynb`` with
+
+* solutions removed by nbgrader's own ``ClearSolutions`` preprocessor (a
+  solution in a cell not marked as one is an error, so nothing slips through);
+  what replaces them invites the student to answer, in the lesson's language;
+* outputs cleared, except figures (PNG / SVG), which are kept so a student sees
+  the pictures before running anything; a solution cell loses its figures too;
+* speaker notes (slide type ``notes``), the test markers (``# NBVAL_...``),
+  hidden-source / collapsed-output flags and saved widget state removed:
+  nothing is hidden that a student could unhide, because it is not there;
+* the pictures that markdown cells link to copied beside the edition, with the
+  links rewritten to the copies, so the edition can be moved as one folder.
+
+Run ``make student`` or ``python -m course_utils.student --out build/student``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import nbformat
+
+from .messages import LANGS
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = REPO_ROOT / "notebooks"
+DEFAULT_OUT = REPO_ROOT / "build" / "student"
+IMAGES = "Images"                       # folder for linked pictures, beside zh/ and en/
+
+FIGURE_TYPES = ("image/png", "image/svg+xml")
+NBVAL_LINE = re.compile(r"^[ \t]*#[ \t]*NBVAL_\w+[ \t]*\n?", re.M)
+# Relative picture links in markdown: ![alt](path) and <img src="path">.
+MD_IMAGE = re.compile(r"(!\[[^\]]*\]\()([^)\s]+)(\))")
+HTML_IMAGE = re.compile(r"""(<img\b[^>]*\bsrc=["'])([^"']+)(["'])""", re.I)
+
+# What replaces a solution, in the lesson's language.
+CODE_STUB = {
+    "zh": "# ✏️ 参考答案不在学生版里：先在上面的“你来试试”单元格中完成这道题。",
+    "en": "# ✏️ The solution is not in the student edition: solve it in the "
+          "\"Your turn\" cell above.",
+}
+TEXT_STUB = {
+    "zh": "✏️ **你的答案**：（双击这里，写下你的思路。）",
+    "en": "✏️ **Your answer**: (double-click here and write your reasoning.)",
+}
+
+
+def clear_solutions(nb, lang: str):
+    """nbgrader's ClearSolutions, with stubs that run and speak the lesson's language."""
+    from nbgrader.preprocessors import ClearSolutions
+
+    pre = ClearSolutions(code_stub={"python": CODE_STUB[lang]}, text_stub=TEXT_STUB[lang],
+                         enforce_metadata=True)
+    nb, _ = pre.preprocess(nb, {})
+    return nb
+
+
+def is_solution(cell) -> bool:
+    return bool(cell.get("metadata", {}).get("nbgrader", {}).get("solution", False))
+
+
+def is_notes(cell) -> bool:
+    return cell.get("metadata", {}).get("slideshow", {}).get("slide_type") == "notes"
+
+
+def keep_figures(outputs: list) -> list:
+    """Only figure outputs survive, stripped down to their pictures."""
+    kept = []
+    for out in outputs:
+        if out.get("output_type") not in ("display_data", "execute_result"):
+            continue
+        data = {k: v for k, v in out.get("data", {}).items() if k in FIGURE_TYPES}
+        if data:
+            kept.append(nbformat.v4.new_output("display_data", data=data))
+    return kept
+
+
+def strip_cell(cell) -> None:
+    """Remove what a student should neither see nor be able to unhide."""
+    meta = cell.setdefault("metadata", {})
+    for key in ("jupyter", "collapsed", "scrolled", "execution", "tags"):
+        meta.pop(key, None)
+    if cell["cell_type"] == "code":
+        cell["source"] = NBVAL_LINE.sub("", cell["source"])
+        cell["outputs"] = [] if is_solution(cell) else keep_figures(cell.get("outputs", []))
+        cell["execution_count"] = None
+
+
+def relink_images(cell, src_dir: Path, out_root: Path) -> None:
+    """Copy each linked local picture to ``out_root/Images`` and point the link there."""
+
+    def relink(match):
+        target = match.group(2)
+        if re.match(r"^[a-z]+:", target, re.I) or target.startswith(("/", "#")):
+            return match.group(0)                  # web links, data: URIs, anchors
+        path = (src_dir / target.split("#")[0]).resolve()
+        if not path.is_file():
+            return match.group(0)
+        (out_root / IMAGES).mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, out_root / IMAGES / path.name)
+        return f"{match.group(1)}../{IMAGES}/{path.name}{match.group(3)}"
+
+    cell["source"] = HTML_IMAGE.sub(relink, MD_IMAGE.sub(relink, cell["source"]))
+
+
+def student_notebook(path: Path, lang: str, out_root: Path):
+    """The student edition of one notebook (an ``nbformat`` node)."""
+    nb = nbformat.read(path, as_version=4)
+    nb.cells = [c for c in nb.cells if not is_notes(c)]
+    nb = clear_solutions(nb, lang)
+    for cell in nb.cells:
+        strip_cell(cell)
+        if cell["cell_type"] == "markdown":
+            relink_images(cell, path.parent, out_root)
+    nb.metadata.pop("widgets", None)             # saved widget state would show stale views
+    nbformat.validate(nb)
+    return nb
+
+
+def build(out: Path | str = DEFAULT_OUT, src: Path | str = NOTEBOOKS, langs=LANGS) -> list[Path]:
+    """Write the student edition of every lesson; returns the notebooks written."""
+    out, src = Path(out), Path(src)
+    written = []
+    for lang in langs:
+        (out / lang).mkdir(parents=True, exist_ok=True)
+        for path in sorted((src / lang).glob("*.ipynb")):
+            target = out / lang / path.name
+            nbformat.write(student_notebook(path, lang, out), target)
+            written.append(target)
+    return written
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m course_utils.student",
+        description="Write the student edition: solutions, outputs (figures kept) and "
+                    "speaker notes removed.")
+    parser.add_argument("--out", default=str(DEFAULT_OUT), help="output folder")
+    parser.add_argument("--src", default=str(NOTEBOOKS), help="the lessons' folder")
+    args = parser.parse_args(argv)
+    try:
+        written = build(args.out, args.src)
+    except ImportError:
+        print("The student edition needs nbgrader: pip install nbgrader==0.9.6 "
+              "(make student installs it).", file=sys.stderr)
+        return 1
+    print(f"{len(written)} notebooks -> {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
