@@ -220,14 +220,20 @@ def machine_info(device: torch.device) -> dict:
     return info
 
 
-def load_note() -> str:
-    """The 1-minute load average against the core count: other work skews timings."""
+def load_note(before: bool = True) -> str:
+    """The 1-minute load average against the core count: other work skews timings.
+
+    Only the load *before* the runs says whether other work shared the CPU; the load
+    after them is mostly the bench's own (d2l's 4 workers, then our 2 threads).
+    """
     if not hasattr(os, "getloadavg"):
         return "load average: unknown"
     load = os.getloadavg()[0]
     cores = os.cpu_count() or 1
-    busy = " (BUSY: other processes share the CPU, timings are pessimistic and noisy)" \
-        if load > 0.5 * cores else ""
+    if not before:
+        return f"load average {load:.2f} on {cores} cores (mostly the bench's own processes)"
+    busy = (" (BUSY: other processes share the CPU, timings are pessimistic and noisy)"
+            if load > 0.5 * cores else " (quiet)")
     return f"load average {load:.2f} on {cores} cores{busy}"
 
 
@@ -351,8 +357,8 @@ def main(argv=None) -> int:
     rows = [{"size": size, "batches": args.batches, "flops": flops[size],
              **{side: best(runs[side, size]) for side in sides}}
             for size in args.input_size]
-    lines.append("after: " + load_note())
-    info["load"] = f"{lines[-1]} ({before})"
+    lines.append("after: " + load_note(before=False))
+    info["load"] = f"before: {before}; {lines[-1]}"
     if not args.skip_d2l:
         lines += [""] + table(rows)
     lines += [""] + peak_table(rows, peak)
