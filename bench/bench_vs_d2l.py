@@ -49,7 +49,6 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("MPLBACKEND", "Agg")   # d2l draws its Animator figure; never open a window
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -311,7 +310,26 @@ def parse_args(argv=None):
     return args
 
 
+@contextlib.contextmanager
+def _no_windows():
+    """d2l draws its Animator figure: never open a window, and leave no trace after."""
+    before = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = "Agg"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("MPLBACKEND", None)
+        else:
+            os.environ["MPLBACKEND"] = before
+
+
 def main(argv=None) -> int:
+    with _no_windows():
+        return _main(argv)
+
+
+def _main(argv=None) -> int:
     args = parse_args(argv)
     device = try_gpu() if args.device is None else torch.device(args.device)
     info = machine_info(device)

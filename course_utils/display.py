@@ -179,16 +179,21 @@ def profile_frame(profiles, lang: str | None = None):
     """Lesson 4's training profiles as a table, one row per profile.
 
     ``profiles``: a dict name -> Profile (``course_utils.train.PROFILES``) or a list
-    of profiles. Columns: ratio, input size, lr, epochs, batch, init, precision.
+    of profiles. Columns: ratio, input size, lr, how lr moves, epochs, batch, init,
+    precision.
     """
     import pandas as pd
 
     lang = get_lang(lang)
     items = list(profiles.values()) if isinstance(profiles, dict) else list(profiles)
-    cols = (["通道缩小倍数", "输入尺寸", "学习率", "轮数", "批量大小", "初始化", "精度"]
+    cols = (["通道缩小倍数", "输入尺寸", "学习率", "学习率变化", "轮数", "批量大小", "初始化", "精度"]
             if lang == "zh" else
-            ["ratio", "input size", "lr", "epochs", "batch", "init", "precision"])
-    records = [[p.ratio, f"{p.input_size}×{p.input_size}", p.lr, p.num_epochs, p.batch_size,
+            ["ratio", "input size", "lr", "lr schedule", "epochs", "batch", "init", "precision"])
+    schedules = {"constant": pick("不变", "constant", lang),
+                 "cosine": pick("余弦衰减到 0", "cosine, down to 0", lang)}
+    records = [[p.ratio, f"{p.input_size}×{p.input_size}", p.lr,
+                schedules.get(getattr(p, "schedule", "constant"), getattr(p, "schedule", "")),
+                p.num_epochs, p.batch_size,
                 _init_name(p.init, lang),
                 _precision_name(getattr(p, "precision", "auto"), lang)] for p in items]
     frame = pd.DataFrame(records, columns=cols, index=[p.name for p in items])
@@ -212,7 +217,7 @@ def model_zoo_frame(lang: str | None = None, rows: list[dict] | None = None):
     labels = {
         "acc1": pick("top-1 准确率 (%)", "top-1 accuracy (%)", lang),
         "params": pick("参数 (M)", "parameters (M)", lang),
-        "gmacs": "GMACs",
+        "gmacs": pick("乘加 (G 次)", "GMACs", lang),
         "file_mb": pick("文件 (MB)", "file (MB)", lang),
         "images_per_sec": pick("速度 (张/秒)", "speed (images/s)", lang),
         "newer_acc1": pick("新训练方案的 top-1 (%)", "newer recipe top-1 (%)", lang),

@@ -320,7 +320,7 @@ def check_extra_nonlinearity(net, input_size, lang: str | None = None) -> bool |
     base = reference_values()["vgg11_relus"]
     if relus > base:
         return _say(True, f"正确：输入 {int(size)}×{int(size)}，{relus} 个 ReLU（VGG-11 有 {base} 个）。",
-                    f"Right: a {int(size)}×{int(size)} input and {relus} ReLUs "
+                    f"Right: input {int(size)}×{int(size)}, {relus} ReLUs "
                     f"(VGG-11 has {base}).", lang)
     return _say(False, f"网络能跑，但只有 {relus} 个 ReLU，不比 VGG-11 的 {base} 个多。"
                 "提示：在每个汇聚层之前加一个 1×1 卷积层和 ReLU。",

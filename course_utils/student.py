@@ -92,7 +92,9 @@ def strip_cell(cell) -> None:
     if cell["cell_type"] == "code":
         cell["source"] = NBVAL_LINE.sub("", cell["source"])
         cell["outputs"] = [] if is_solution(cell) else keep_figures(cell.get("outputs", []))
-        cell["execution_count"] = None
+        # A cell that keeps a figure keeps its number: nbval refuses "unrun" cells with outputs.
+        if not cell["outputs"]:
+            cell["execution_count"] = None
 
 
 def relink_images(cell, src_dir: Path, out_root: Path) -> None:

@@ -26,23 +26,12 @@ import pytest
 
 from course_utils import slides
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+from tests.test_lab import browser_missing, launch_chromium  # one way to start Chromium
+
 VIEWPORT = {"width": 1280, "height": 720}
 MAX_TALL_SHARE = 0.10                       # at most 10% of a deck's slides may scroll
 NOTEBOOKS = slides.find_notebooks()
 DECKS = [slides.deck_name(lang, nb) for lang, nb in NOTEBOOKS]
-
-
-def _missing() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed (pip install -r requirements-test.txt)"
-    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        return f"no Chromium at {CHROMIUM} (apt-get install chromium, or `make browser`)"
-    return None
 
 
 def _vendor_missing() -> str | None:
@@ -54,7 +43,7 @@ def _vendor_missing() -> str | None:
 
 @pytest.fixture(scope="session")
 def built_decks(tmp_path_factory) -> Path:
-    reason = _missing()
+    reason = browser_missing()
     if reason and os.environ.get("CI"):
         pytest.fail(f"CI is set but the deck test cannot run: {reason}")
     if reason or (reason := _vendor_missing()):
@@ -69,7 +58,7 @@ def browser(built_decks):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = launch_chromium(p)
         try:
             yield chromium
         finally:

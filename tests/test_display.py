@@ -126,7 +126,7 @@ _TWO_GRIDS = [
 ]
 
 
-def test_every_image_grid_of_a_zh_lesson_is_shown(tmp_path):
+def test_every_image_grid_of_a_zh_lesson_is_shown(tmp_path, monkeypatch):
     """Two grids in a row, in a real kernel with the inline backend: both appear.
 
     (Setting the fonts inside ``rc_context`` around a lesson's first pyplot figure
@@ -135,6 +135,9 @@ def test_every_image_grid_of_a_zh_lesson_is_shown(tmp_path):
     import nbformat
     from nbclient import NotebookClient
 
+    # The kernel inherits our environment; a MPLBACKEND set by another test (the bench
+    # sets Agg for d2l) would replace the inline backend and hide every figure.
+    monkeypatch.delenv("MPLBACKEND", raising=False)
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(code) for code in _TWO_GRIDS]
     with warnings.catch_warnings():
@@ -193,10 +196,10 @@ PROFILES = {
 
 def test_profile_frame_in_chinese():
     frame = display.profile_frame(PROFILES, "zh")
-    assert list(frame.columns) == ["通道缩小倍数", "输入尺寸", "学习率", "轮数", "批量大小",
+    assert list(frame.columns) == ["通道缩小倍数", "输入尺寸", "学习率", "学习率变化", "轮数", "批量大小",
                                    "初始化", "精度"]
     assert list(frame.index) == ["reference", "smoke"] and frame.index.name == "配置"
-    assert frame.loc["reference"].tolist() == [4, "224×224", 0.05, 10, 128, "Xavier", "fp32"]
+    assert frame.loc["reference"].tolist() == [4, "224×224", 0.05, "不变", 10, 128, "Xavier", "fp32"]
     # No precision field yet: read as "auto".
     assert frame.loc["smoke", "精度"] == "自动"
     assert frame.loc["smoke", "初始化"] == "PyTorch 默认"
@@ -204,9 +207,9 @@ def test_profile_frame_in_chinese():
 
 def test_profile_frame_in_english_takes_a_list_too():
     frame = display.profile_frame(list(PROFILES.values()), "en")
-    assert list(frame.columns) == ["ratio", "input size", "lr", "epochs", "batch", "init",
+    assert list(frame.columns) == ["ratio", "input size", "lr", "lr schedule", "epochs", "batch", "init",
                                    "precision"]
-    assert frame.loc["smoke"].tolist() == [8, "32×32", 0.1, 1, 64, "PyTorch default", "auto"]
+    assert frame.loc["smoke"].tolist() == [8, "32×32", 0.1, "constant", 1, 64, "PyTorch default", "auto"]
 
 
 # ---------------------------------------------------------------------------
@@ -216,7 +219,7 @@ def test_profile_frame_in_english_takes_a_list_too():
 def test_model_zoo_frame_in_chinese():
     frame = display.model_zoo_frame("zh")
     assert frame.index.name == "模型"
-    assert list(frame.columns) == ["top-1 准确率 (%)", "参数 (M)", "GMACs", "文件 (MB)",
+    assert list(frame.columns) == ["top-1 准确率 (%)", "参数 (M)", "乘加 (G 次)", "文件 (MB)",
                                    "速度 (张/秒)", "新训练方案的 top-1 (%)"]
     acc = frame["top-1 准确率 (%)"]
     assert acc.tolist() == sorted(acc.tolist(), reverse=True)

@@ -20,14 +20,19 @@ def in_notebook() -> bool:
 
 
 def fmt_seconds(seconds: float) -> str:
+    """``2 min 08 s`` / ``2 分 08 秒``, in the lesson's language."""
     if seconds != seconds:                  # nan: not known yet
         return "?"
+    if seconds < 0.5:
+        return pick("不到 1 秒", "< 1 s")
     seconds = int(round(seconds))
     if seconds < 60:
-        return f"{seconds} s"
+        return pick(f"{seconds} 秒", f"{seconds} s")
     if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60:02d} s"
-    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+        return pick(f"{seconds // 60} 分 {seconds % 60:02d} 秒",
+                    f"{seconds // 60} min {seconds % 60:02d} s")
+    return pick(f"{seconds // 3600} 小时 {seconds % 3600 // 60:02d} 分",
+                f"{seconds // 3600} h {seconds % 3600 // 60:02d} min")
 
 
 def curve_labels() -> dict:

@@ -144,7 +144,7 @@ def summary_lines(history: History) -> list[str]:
     return [
         f"loss {fmt('train_loss')}, train acc {fmt('train_acc')}, test acc {fmt('test_acc')}",
         f"{history.examples_per_sec:.1f} examples/sec on {history.device}",
-        pick(f"{history.wall_examples_per_sec:.1f} examples/sec 端到端（实际耗时 "
+        pick(f"端到端：每秒 {history.wall_examples_per_sec:.1f} 个样本（实际耗时 "
              f"{fmt_seconds(history.wall_seconds)}，含读数据、选精度与测试）",
              f"{history.wall_examples_per_sec:.1f} examples/sec end-to-end (wall clock "
              f"{fmt_seconds(history.wall_seconds)}, data, precision probe and testing "

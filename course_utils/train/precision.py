@@ -33,7 +33,9 @@ DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 # Another format must beat fp32 by this much to be chosen: fp32 is d2l's and the
 # simplest numerics, so a gain inside the timing noise is not worth it.
 MIN_GAIN = 0.10
-PROBE_STEPS = 3          # timed steps per format, after one warm-up step
+PROBE_STEPS = 3          # timed steps per format at least, after one warm-up step...
+PROBE_SECONDS = 0.3      # ...and more (up to PROBE_MAX_STEPS) until this much time is timed,
+PROBE_MAX_STEPS = 15     # so that quick steps (small inputs) are not judged on noise
 PROBE_MAX_BATCH = 32     # the probe's batch: small enough to cost ~2 s at input 224
 
 
@@ -83,15 +85,22 @@ class PrecisionChoice:
         name, t = min(others.items(), key=lambda kv: float("inf") if kv[1] is None else kv[1])
         if t is None:
             zh, en = f"{name} 在这里用不了", f"{name} is not usable here"
+        elif t >= mine * (1 + MIN_GAIN):
+            # the chosen one won clearly: say how much faster it is than the other
+            x = t / mine
+            zh, en = (f"速度是 {name} 的 {x:.1f} 倍" if x >= 2 else f"{name} 在本机上慢 "
+                      f"{round((x - 1) * 100)}%"), (f"{x:.1f}× as fast as {name} here" if x >= 2
+                                                    else f"{name} was {round((x - 1) * 100)}% "
+                                                    "slower here")
         elif t >= mine:
             pct = round((t / mine - 1) * 100)
-            zh, en = f"{name} 在这台机器上慢 {pct}%", f"{name} was {pct}% slower here"
+            zh, en = f"{name} 在本机上慢 {pct}%", f"{name} was {pct}% slower here"
         else:
             pct = round((mine / t - 1) * 100)
             zh, en = (f"{name} 只快 {pct}%，不值得换",
                       f"{name} was only {pct}% faster: not worth the change")
         if self.cached:
-            zh, en = zh + "，此前测得", en + ", measured earlier"
+            zh, en = "此前实测：" + zh, en + ", measured earlier"
         return pick(f"{p}（{zh}）", f"{p} ({en})", lang)
 
 
@@ -106,9 +115,11 @@ def _time_steps(net: nn.Module, shape, num_classes: int, device: torch.device,
     scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16")
     X = to_device(torch.rand(shape), device, fmt)
     y = torch.randint(0, num_classes, (shape[0],)).to(device)
-    best = float("inf")
+    best, timed = float("inf"), 0.0
     with reuse_freed_memory(device.type == "cpu"):
-        for i in range(steps + 1):
+        for i in range(PROBE_MAX_STEPS + 1):
+            if i > steps and timed >= PROBE_SECONDS:
+                break
             sync(device)
             start = time.perf_counter()
             opt.zero_grad(set_to_none=True)
@@ -119,7 +130,8 @@ def _time_steps(net: nn.Module, shape, num_classes: int, device: torch.device,
             scaler.update()
             sync(device)
             if i:                          # the first step is warm-up (kernel choice, caches)
-                best = min(best, time.perf_counter() - start)
+                elapsed = time.perf_counter() - start
+                best, timed = min(best, elapsed), timed + elapsed
             if not torch.isfinite(loss):
                 raise FloatingPointError(f"{precision} gave a non-finite loss")
     return best
