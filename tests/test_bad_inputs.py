@@ -129,8 +129,9 @@ def _only_damaged(damage):
     return action
 
 
-def _unreadable_folder(ctx):
-    folder = _copy_with(ctx, lambda raw: raw)     # every file good: only the folder is closed
+def _closed_folder(ctx):
+    """A good copy whose folder cannot be listed (every file good: only the folder is closed)."""
+    folder = _copy_with(ctx, lambda raw: raw)
     real_listdir = data.os.listdir
 
     def listdir(path="."):
@@ -139,7 +140,11 @@ def _unreadable_folder(ctx):
         return real_listdir(path)
     # root ignores file modes (chmod 000 would still read), so the refusal is simulated
     ctx.monkeypatch.setattr(data.os, "listdir", listdir)
-    _only(ctx, folder)
+    return folder
+
+
+def _unreadable_folder(ctx):
+    _only(ctx, _closed_folder(ctx))
     data.ensure_dataset(allow_install=False, allow_download=False)
 
 
@@ -158,16 +163,18 @@ def _unreadable_file(ctx):
 
 
 def _unreadable_folder_before_good(ctx):
-    folder = _copy_with(ctx, lambda raw: raw)
-    real_listdir = data.os.listdir
-
-    def listdir(path="."):
-        if Path(path) == folder:
-            raise PermissionError(13, "Permission denied", str(path))
-        return real_listdir(path)
-    ctx.monkeypatch.setattr(data.os, "listdir", listdir)
-    _before_good(ctx, folder)
+    _before_good(ctx, _closed_folder(ctx))
     ctx.keep["found"] = data.ensure_dataset(allow_install=False, allow_download=False)
+
+
+def _download_next_to_own_file(ctx):
+    """Download into a folder that already holds one of the student's own files."""
+    dest = ctx.tmp / "raw"
+    dest.mkdir()
+    keep = dest / "keep-me.txt"
+    keep.write_text("the student's own file")
+    ctx.keep.update(dest=dest, own=keep)
+    data.download(dest, mirror="http://127.0.0.1:9/")
 
 
 def _download_cut(ctx):
@@ -175,12 +182,7 @@ def _download_cut(ctx):
     def urlopen(url, timeout=None):
         raise http.client.IncompleteRead(b"\x1f\x8b partial", 1000)
     ctx.monkeypatch.setattr(data.urllib.request, "urlopen", urlopen)
-    dest = ctx.tmp / "raw"
-    dest.mkdir()
-    keep = dest / "keep-me.txt"
-    keep.write_text("the student's own file")
-    ctx.keep.update(dest=dest, own=keep)
-    data.download(dest, mirror="http://127.0.0.1:9/")
+    _download_next_to_own_file(ctx)
 
 
 def download_left_nothing(ctx):
@@ -200,12 +202,7 @@ def _download_garbage(ctx):
         def read(self):
             return gzip.compress(b"not the data")
     ctx.monkeypatch.setattr(data.urllib.request, "urlopen", lambda url, timeout=None: Answer())
-    dest = ctx.tmp / "raw"
-    dest.mkdir()
-    keep = dest / "keep-me.txt"
-    keep.write_text("the student's own file")
-    ctx.keep.update(dest=dest, own=keep)
-    data.download(dest, mirror="http://127.0.0.1:9/")
+    _download_next_to_own_file(ctx)
 
 
 def _data_cli_with_wrong_course_lang(ctx):

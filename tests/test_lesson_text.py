@@ -7,14 +7,14 @@
   divergence, mistakes on purpose, speaker notes for every slide).
 """
 
-import json
 import re
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent / "notebooks"
-NAMES = sorted(p.name for p in (ROOT / "en").glob("*.ipynb"))
+from tests.test_notebooks import NAMES, ROOT
+from tests.test_notebooks import load as cells
+from tests.test_notebooks import source as text
+
 LANGS = ("zh", "en")
 TRAINING, SUMMARY = "04-training.ipynb", "05-summary-exercises.ipynb"
 
@@ -22,14 +22,6 @@ TRAINING, SUMMARY = "04-training.ipynb", "05-summary-exercises.ipynb"
 ALLOWED = {"0.919", "0.934", "0.178", "0.88"}
 ACCURACY = re.compile(r"(?<![\d.])(0\.[89]\d*|[89]\d(?:\.\d+)?\s*%)")
 SEED = re.compile(r"\bseed(s|'s)?\b", re.I)
-
-
-def cells(lang, name):
-    return json.loads((ROOT / lang / name).read_text(encoding="utf-8"))["cells"]
-
-
-def text(cell):
-    return "".join(cell["source"])
 
 
 def slide_type(cell):
