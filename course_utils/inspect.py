@@ -21,7 +21,7 @@ from .messages import CourseError, describe, whole_number
 class LayerRow:
     """One top-level layer of a network, seen on one input."""
 
-    name: str                       # class name, as the seed's shape loop prints it
+    name: str                       # class name, as the book's shape loop prints it
     output_shape: tuple[int, ...]   # (B, C, H, W) or (B, features)
     params: int                     # trainable numbers in this layer
     macs: int                       # multiply-accumulates of one forward pass
@@ -127,13 +127,13 @@ def _check_channels(net: nn.Module, input_shape: tuple[int, ...]) -> None:
 
 
 def shape_lines(net: nn.Module, input_shape=(1, 1, 224, 224)) -> list[str]:
-    """The lines the seed's shape check prints, without running it on real data."""
+    """The lines the book's shape check prints, without running it on real data."""
     return [f"{row.name} output shape:\t {torch.Size(row.output_shape)}"
             for row in layer_table(net, input_shape)]
 
 
 def print_shapes(net: nn.Module, input_shape=(1, 1, 224, 224)) -> None:
-    """Print the seed's shape check for ``net``, line for line."""
+    """Print the book's shape check for ``net``, line for line."""
     for line in shape_lines(net, input_shape):
         print(line)
 

@@ -1,10 +1,10 @@
 """The VGG family as data plus one builder.
 
 A VGG is a ``conv_arch``: one ``(num_convs, out_channels)`` pair per block. The
-paper's configurations A, B, D and E are VGG-11, -13, -16 and -19; the lesson's
-seed uses VGG-11. ``vgg()`` is the seed's function with one change: the size of
+paper's configurations A, B, D and E are VGG-11, -13, -16 and -19; the book (d2l)
+uses VGG-11. ``vgg()`` is the book's function with one change: the size of
 the first fully connected layer is computed from the input size and the number
-of blocks instead of the seed's hard-coded ``7 * 7``, which only fits five
+of blocks instead of the book's hard-coded ``7 * 7``, which only fits five
 blocks on a 224x224 input.
 """
 
@@ -161,7 +161,7 @@ def vgg(conv_arch: ConvArch, in_channels: int = 1, num_classes: int = 10,
 
 
 def scale_arch(conv_arch: ConvArch, ratio: int) -> list[tuple[int, int]]:
-    """Divide every block's channels by ``ratio`` (rounding down), as the seed does."""
+    """Divide every block's channels by ``ratio`` (rounding down), as the book does."""
     arch = as_arch(conv_arch)
     ratio = whole_number(ratio, "ratio", example=4)
     return [(num_convs, out_channels // ratio) for num_convs, out_channels in arch]

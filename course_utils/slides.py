@@ -45,10 +45,8 @@ import mimetypes
 import os
 import re
 import shutil
-import site
 import subprocess
 import sys
-import sysconfig
 import tarfile
 import unicodedata
 from pathlib import Path
@@ -608,42 +606,15 @@ DECK_CSS = f"""
 def find_cjk_font() -> Path | None:
     """The course's Chinese font file, or ``None``.
 
-    In order: ``$COURSE_CJK_FONT``; what :mod:`course_utils.figures` registers for
-    matplotlib (so figures and decks draw the same glyphs); a Noto/CJK font shipped
-    by a pip package in this environment; one installed on the system.
+    ``$COURSE_CJK_FONT`` when set; else the file :func:`course_utils.figures.cjk_font_path`
+    names (the pip font, else a system CJK font), so figures and decks draw the
+    same glyphs.
     """
     env = os.environ.get("COURSE_CJK_FONT")
     if env and Path(env).is_file():
         return Path(env)
-    try:
-        from . import figures
-        for name in ("cjk_font_path", "cjk_font_file", "course_font_path", "font_path"):
-            finder = getattr(figures, name, None)
-            if callable(finder):
-                found = finder()
-                if found and Path(found).is_file():
-                    return Path(found)
-    except Exception:  # noqa: BLE001 - the search below still finds the pip font
-        pass
-    roots = {Path(p) for p in (sysconfig.get_paths()["purelib"], *site.getsitepackages())}
-    candidates = [f for root in sorted(roots) if root.is_dir()
-                  for pattern in ("*/*.[ot]t[fc]", "*/fonts/*.[ot]t[fc]", "*/*/fonts/*.[ot]t[fc]")
-                  for f in root.glob(pattern) if re.search(r"cjk|noto", f.name, re.I)]
-    if not candidates:
-        for folder in (Path("/usr/share/fonts"), Path.home() / ".fonts",
-                       Path.home() / ".local/share/fonts"):
-            if folder.is_dir():
-                candidates += [f for f in folder.rglob("*.[ot]t[fc]")
-                               if re.search(r"cjk", f.name, re.I)]
-    if not candidates:
-        return None
-
-    def rank(path: Path):  # a regular simplified-Chinese sans face first
-        name = path.name.lower()
-        return (("cjk" not in name), ("sans" not in name), ("sc" not in name and "ttc" not in name),
-                any(w in name for w in ("bold", "light", "thin", "black", "mono", "serif")),
-                name)
-    return sorted(candidates, key=rank)[0]
+    from .figures import cjk_font_path
+    return cjk_font_path()
 
 
 def _open_face(path: Path):

@@ -6,7 +6,7 @@ Every control is an attribute, so tests (and curious students) can drive them by
 setting ``.value``::
 
     w = vgg_explorer("en")
-    w.ratio.value = 4          # channels ÷ 4, as the seed trains
+    w.ratio.value = 4          # channels ÷ 4, as the book trains
     w.blocks[4].value = 0      # leave block 5 out
     w.summary.value            # the totals a person sees, as HTML
 
@@ -159,7 +159,7 @@ class VGGExplorer(_Explorer):
     five IntSliders, 0 to 4 convs), ``input_size`` (IntSlider). Results, as HTML
     widgets: ``summary`` (totals, or the reason a setting is impossible),
     ``compare`` (against the lesson's VGG-11), ``chart`` (params and MACs per
-    block), ``table`` (one row per layer, like the seed's shape check). The last
+    block), ``table`` (one row per layer, like the book's shape check). The last
     result is ``report`` (an :class:`~course_utils.explore.ArchReport`, or ``None``
     with ``error`` holding the message).
     """

@@ -498,7 +498,7 @@ CASES = [
     Case("train: num_epochs=1.5", _train_args(epochs=1.5), CourseError, weights_unchanged,
          words_en="num_epochs must be a whole number"),
     Case("train: lr='0.1'", _train_args(lr="0.1"), CourseError, weights_unchanged,
-         words_en="lr must be a number > 0, got '0.1'"),
+         words_en="lr must be a number > 0, such as 0.05; got the text '0.1'"),
     Case("train: lr=nan", _train_args(lr=float("nan")), CourseError, weights_unchanged,
          words_en="lr must be a number"),
     Case("train: checkpoint in a folder that is a file", _unwritable_checkpoint, None,

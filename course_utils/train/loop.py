@@ -28,7 +28,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ..messages import CourseError, TrainingError, pick
+from ..messages import CourseError, TrainingError, describe, pick, whole_number
 from .checkpoints import apply_checkpoint, check_checkpoint_path, read_checkpoint, save_or_warn
 from .device import layout_name, memory_format, sync, to_device, usable_device
 from .live import LiveView, fmt_seconds
@@ -155,28 +155,19 @@ def summary_lines(history: History) -> list[str]:
 # ---------------------------------------------------------------- checks before training
 
 
-def _number(value, name: str, *, whole: bool, minimum: float, strict: bool = True):
-    """``value`` as an int/float, or a CourseError naming ``name`` and what it needs."""
-    kind_zh, kind_en = ("整数", "a whole number") if whole else ("数", "a number")
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    if ok:
-        value = float(value)
-        ok = math.isfinite(value) and (value > minimum if strict else value >= minimum)
-        ok = ok and (not whole or value == int(value))
-    if not ok:
-        shown = repr(value) if isinstance(value, str) else value
-        rel_zh = "大于" if strict else "不小于"
-        rel_en = ">" if strict else ">="
-        raise CourseError(f"{name} 必须是{rel_zh} {minimum:g} 的{kind_zh}，现在是 {shown}"
-                          f"（{type(value).__name__}）。",
-                          f"{name} must be {kind_en} {rel_en} {minimum:g}, got {shown} "
-                          f"({type(value).__name__}).")
-    return int(value) if whole else value
+def _positive_lr(lr) -> float:
+    """``lr`` as a float > 0, or a CourseError that names it (text is never read as a number)."""
+    if (isinstance(lr, numbers.Real) and not isinstance(lr, bool)
+            and math.isfinite(lr) and lr > 0):
+        return float(lr)
+    zh_what, en_what = describe(lr)
+    raise CourseError(f"学习率 lr 必须是大于 0 的数，例如 0.05；现在是 {zh_what}。",
+                      f"lr must be a number > 0, such as 0.05; got {en_what}.")
 
 
 def check_args(num_epochs, lr, init, precision, schedule, checkpoint, resume):
-    num_epochs = _number(num_epochs, "num_epochs", whole=True, minimum=0, strict=False)
-    lr = _number(lr, "lr", whole=False, minimum=0)
+    num_epochs = whole_number(num_epochs, "num_epochs", minimum=0, example=10)
+    lr = _positive_lr(lr)
     if init not in INITS:
         init_weights(nn.Identity(), init)             # raises the message for init
     check_precision(precision)
@@ -438,7 +429,7 @@ def _data_description(train_iter) -> str:
     return pick("数据来自 DataLoader", "data from a DataLoader")
 
 
-def _resume_state(checkpoint, resume, net, optimizer_like):
+def _resume_state(checkpoint, resume, net):
     """The checked checkpoint to resume from, or ``None`` (saying why when asked to resume)."""
     if not resume:
         return None
@@ -447,7 +438,8 @@ def _resume_state(checkpoint, resume, net, optimizer_like):
                    f"Note: there is no checkpoint {checkpoint} yet, so training starts "
                    "from scratch."), flush=True)
         return None
-    return read_checkpoint(checkpoint, net, optimizer_like)
+    # the optimizer train_ch6 will build, to check the saved one's shape against
+    return read_checkpoint(checkpoint, net, torch.optim.SGD(net.parameters(), lr=1.0))
 
 
 def train_ch6(net, train_iter, test_iter, num_epochs, lr, device=None, *, init="xavier",
@@ -469,8 +461,7 @@ def train_ch6(net, train_iter, test_iter, num_epochs, lr, device=None, *, init="
     num_epochs, lr = check_args(num_epochs, lr, init, precision, schedule, checkpoint, resume)
     device = usable_device(device)
     batch_shape = check_net_fits_data(net, train_iter)
-    optimizer_like = torch.optim.SGD(net.parameters(), lr=lr)     # for the checkpoint check
-    state = _resume_state(checkpoint, resume, net, optimizer_like)
+    state = _resume_state(checkpoint, resume, net)
     # Everything is checked: from here on the network may change.
     try:
         num_batches = len(train_iter)
