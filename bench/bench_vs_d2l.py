@@ -55,6 +55,7 @@ sys.path.insert(0, str(REPO))
 
 import torch  # noqa: E402
 
+from course_utils.machine import cpu_info  # noqa: E402
 from course_utils.data import load_data_fashion_mnist, prepare_torchvision_root  # noqa: E402
 from course_utils.models import VGG11, scale_arch, vgg  # noqa: E402
 from course_utils.train import train_ch6, try_gpu  # noqa: E402
@@ -201,14 +202,11 @@ def best(runs: list[dict]) -> dict:
 
 
 def machine_info(device: torch.device) -> dict:
-    cpu = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    info = {"date": dt.datetime.now().strftime("%Y-%m-%d %H:%M"), "cpu": cpu,
-            "cores": os.cpu_count(), "torch threads": torch.get_num_threads(),
+    cpu = cpu_info()
+    info = {"date": dt.datetime.now().strftime("%Y-%m-%d %H:%M"), "cpu": cpu.name,
+            "cpu id": f"family {cpu.family} model {cpu.model} stepping {cpu.stepping}, "
+                      f"microcode {cpu.microcode}",
+            "cores": cpu.cores, "torch threads": torch.get_num_threads(),
             "torch": torch.__version__, "python": platform.python_version(),
             "device": str(device)}
     if device.type == "cuda":

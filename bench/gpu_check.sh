@@ -63,8 +63,7 @@ rm -f "$BENCH_OUT"
   echo "# GPU check $(date -u '+%Y-%m-%d %H:%M UTC')"
   nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
   "$PY" -c 'import torch, platform; print("torch", torch.__version__, "cuda", torch.version.cuda, "python", platform.python_version())'
-  grep -m1 'model name' /proc/cpuinfo || true
-  echo "cpu cores: $(nproc)"
+  "$PY" -c 'from course_utils.machine import cpu_info; print("cpu:", cpu_info().describe())' || true
   echo "band: test acc in [$ACC_LOW, $ACC_HIGH] around the book's 0.919"
 } | tee -a "$RESULT"
 "$PY" -m course_utils.data --no-install --no-download >>"$LOG" 2>&1 \

@@ -14,7 +14,7 @@ PRECISIONS=${PRECISIONS:-"fp32 auto"}
 OUT_FILE="bench/results/cpu-quick-$(date +%Y-%m-%d).txt"
 mkdir -p bench/results
 {
-  echo "# cpu-quick $(date '+%Y-%m-%d %H:%M'), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores"
+  echo "# cpu-quick $(date '+%Y-%m-%d %H:%M'), $("$PY" -c 'from course_utils.machine import cpu_info; print(cpu_info().describe())')"
   "$PY" -c 'import torch; print("torch", torch.__version__, "threads", torch.get_num_threads())'
   for p in $PRECISIONS; do
     echo "## --precision $p; before: $(cut -d' ' -f1-3 /proc/loadavg) (load average 1/5/15 min)"

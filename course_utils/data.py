@@ -39,10 +39,21 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .machine import cache_dir
 from .messages import DataError, LanguageError, get_lang, pick, whole_number
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-REPO_DATA = REPO_ROOT / "data"
+
+
+def _data_home() -> Path:
+    """``data/`` in a checkout of the course; for an installed package (a hub, Colab),
+    the user's cache: site-packages is neither the student's nor writable."""
+    if (REPO_ROOT / "pyproject.toml").is_file() and (REPO_ROOT / "notebooks").is_dir():
+        return REPO_ROOT / "data"
+    return cache_dir() / "data"
+
+
+REPO_DATA = _data_home()
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
 DEBIAN_PACKAGE = "dataset-fashion-mnist"
 

@@ -11,17 +11,16 @@ import torch
 
 from .data import get_fashion_mnist_labels
 from .figures import cjk_rc
-from .inspect import LayerRow, human, shape_text
 from .messages import get_lang, pick
+from .shapes import LayerRow, human, shape_text
 
 # The book's result (d2l-zh, section 7.2 "使用块的网络（VGG）"): d2l's train_ch6 on a
 # GPU, channels divided by 4, lr 0.05, Xavier init, batch 128, 10 epochs, input 224.
 BOOK_RESULT = {"train_loss": 0.178, "train_acc": 0.934, "test_acc": 0.919}
-SEED_RESULT = BOOK_RESULT   # former name, kept so older notebooks still run
 
 
 def layer_frame(rows: list[LayerRow], lang: str | None = None):
-    """A pandas table of :func:`course_utils.inspect.layer_table` rows, plus a total."""
+    """A pandas table of :func:`course_utils.shapes.layer_table` rows, plus a total."""
     import pandas as pd
 
     lang = get_lang(lang)
@@ -158,9 +157,6 @@ def compare_with_book(final: dict, lang: str | None = None):
             [BOOK_RESULT[k] for k in names],
     }, index=list(names.values()))
 
-
-# Former name, kept as an alias so a notebook saved before the rename still runs.
-compare_with_seed = compare_with_book
 
 
 def _init_name(init, lang: str) -> str:

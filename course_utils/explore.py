@@ -3,7 +3,7 @@
 The widgets in :mod:`course_utils.widgets` only turn controls into arguments and
 results into HTML; everything they show comes from here, so it can be tested
 without a browser. Every number is read off a real network built on the
-``meta`` device and measured by :func:`course_utils.inspect.layer_table`: the
+``meta`` device and measured by :func:`course_utils.shapes.layer_table`: the
 course computes shapes, parameters and MACs in that one place, and a meta
 network costs no memory, so even VGG-19 at 224x224 takes milliseconds.
 """
@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .inspect import layer_table
 from .messages import CourseError, describe, whole_number
 from .models import VGG11, ConvArch, as_arch, check_arch, scale_arch, vgg, vgg_block
+from .shapes import layer_table
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class ArchReport:
     input_size: int
     in_channels: int
     num_classes: int
-    rows: tuple[dict, ...]          # one per top-level layer, as the seed's shape loop
+    rows: tuple[dict, ...]          # one per top-level layer, as the lesson's shape loop
     blocks: tuple[BlockStats, ...]  # one per VGG block, then one "FC" for the classifier
     total_params: int
     total_macs: int
@@ -80,7 +80,7 @@ def arch_report(conv_arch: ConvArch, ratio: int = 1, input_size: int = 224,
         total_params=sum(r.params for r in table), total_macs=sum(r.macs for r in table))
 
 
-def seed_vgg11_report() -> ArchReport:
+def lesson_vgg11_report() -> ArchReport:
     """The lesson's own network: VGG-11 on 1x224x224 Fashion-MNIST images, 10 classes."""
     return arch_report(VGG11, ratio=1, input_size=224, in_channels=1, num_classes=10)
 

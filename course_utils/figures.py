@@ -8,7 +8,7 @@ each language, ``Images/<name>.<lang>.svg``:
 * ``vgg``: AlexNet beside VGG-11, block by block, with channels and sizes;
 * ``model_zoo``: ImageNet accuracy against measured speed, bubble area = weights file size.
 
-Every shape in these pictures comes from :func:`course_utils.inspect.layer_table`,
+Every shape in these pictures comes from :func:`course_utils.shapes.layer_table`,
 the one place that computes shapes; the model-zoo numbers come from torchvision's
 own weights metadata plus speeds measured on a real machine (cached in
 ``model_zoo_speeds.json``; ``python -m course_utils.figures --measure`` redoes it).
@@ -52,9 +52,10 @@ from matplotlib.ticker import NullLocator
 from matplotlib.transforms import ScaledTranslation
 from torch import nn
 
-from .inspect import layer_table, shape_text
+from .machine import cpu_name
 from .messages import LANGS, CourseError, get_lang, pick
 from .models import VGG11, alexnet, vgg
+from .shapes import layer_table, shape_text
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 IMAGES_DIR = REPO_ROOT / "Images"
@@ -703,16 +704,8 @@ def model_meta(name: str) -> dict:
 
 def machine_info() -> dict:
     """What the speeds were measured on, in words a reader can compare with."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
     import torchvision
-    return {"cpu": cpu, "cores": os.cpu_count(),
+    return {"cpu": cpu_name(), "cores": os.cpu_count(),
             "device": "cpu", "python": platform.python_version(),
             "torch": torch.__version__, "torchvision": torchvision.__version__}
 

@@ -24,8 +24,9 @@ a 1280x720 projector, not a copy of the notebook:
   ``# NBVAL_...`` and ``### BEGIN/END SOLUTION`` lines are left out;
 * a widget becomes one line saying it is live in JupyterLab; a stored progress
   bar is dropped; a long printout keeps its first lines;
-* an exercise's solution (``<details>``, nbgrader's markers or metadata) gets its
-  own sub-slide, so the class sees the question first;
+* an exercise's solution (nbgrader's metadata or markers, see ``cells.py``) gets
+  its own sub-slide, so the class sees the question first; a ``<details>`` block
+  is opened, since nobody clicks on a slide;
 * cells of type "notes" become speaker notes (press ``S``);
 * links to another lesson's ``.ipynb`` lead to that lesson's deck;
 * Chinese is drawn with a subset of the course's CJK font, embedded in the deck,
@@ -52,12 +53,14 @@ import unicodedata
 from pathlib import Path
 from urllib.parse import unquote
 
+from .cells import is_solution, strip_solution_markers, strip_test_markers
+from .machine import cache_dir
 from .messages import CourseError, pick
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 LANGS = ("zh", "en")
-CACHE_DIR = Path(os.environ.get("VGG_COURSE_CACHE", Path.home() / ".cache" / "vgg-course")) / "npm"
+CACHE_DIR = cache_dir() / "npm"
 
 # npm package -> (exact version, the files a deck needs). Versions are pinned so a
 # deck built today and one built next term behave the same.
@@ -214,10 +217,6 @@ def embed_local_images(source: str, base_dir: Path) -> str:
 # Made for presenting: what a notebook shows that a deck should not
 # ---------------------------------------------------------------------------
 
-# nbval's markers tell the test runner how to compare outputs; a class has no use for them.
-_NBVAL_LINE = re.compile(r"^[ \t]*#[ \t]*NBVAL_\w+.*(?:\n|$)", re.M)
-# nbgrader's solution markers (the student edition cuts what lies between them).
-_SOLUTION_LINE = re.compile(r"^[ \t]*#{3}[ \t]*(?:BEGIN|END)[ \t]+SOLUTION[ \t]*(?:\n|$)", re.M)
 # A widget's text/plain repr: "BlockExplorer(children=(VBox(children=(...".
 _WIDGET_REPR = re.compile(r"^\s*\w+\(children=\(")
 # tqdm's bar, e.g. "  0%|          | 0/2345 [00:00<?, ?batch/s]".
@@ -234,7 +233,7 @@ WIDE_CODE_CHARS = 80            # so do cells with lines wider than this
 
 def strip_markers(source: str) -> str:
     """Code as a deck shows it: no ``# NBVAL_...`` or ``### BEGIN/END SOLUTION`` lines."""
-    return _SOLUTION_LINE.sub("", _NBVAL_LINE.sub("", source)).strip("\n")
+    return strip_solution_markers(strip_test_markers(source)).strip("\n")
 
 
 def _text(value) -> str:
@@ -274,17 +273,6 @@ def clean_outputs(outputs, lang: str) -> list:
             out["text"] = "".join(lines)
         kept.append(out)
     return kept
-
-
-def is_solution(cell) -> bool:
-    """A cell that gives an exercise's answer away."""
-    meta = cell.get("metadata", {})
-    if meta.get("nbgrader", {}).get("solution"):
-        return True
-    if cell.cell_type == "markdown":
-        return bool(re.search(r"<details\b", cell.source, re.I))
-    return bool(_SOLUTION_LINE.search(cell.source)) or bool(
-        meta.get("jupyter", {}).get("source_hidden"))
 
 
 _DETAILS = re.compile(r"<details\b[^>]*>\s*(?:<summary\b[^>]*>(.*?)</summary>)?(.*?)</details>",

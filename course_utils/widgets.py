@@ -37,10 +37,10 @@ from html import escape
 
 import ipywidgets as widgets
 
-from .explore import arch_report, block_report, seed_vgg11_report, stack_vs_single
-from .inspect import human, shape_text
+from .explore import arch_report, block_report, lesson_vgg11_report, stack_vs_single
 from .messages import CourseError, get_lang, pick
 from .models import VGG11, VGG_ARCHS, scale_arch
+from .shapes import human, shape_text
 
 RATIOS = (1, 2, 4, 8, 16, 32)
 MAX_CONVS = 4                                   # VGG-19's deepest block has 4
@@ -168,7 +168,7 @@ class VGGExplorer(_Explorer):
         self.lang = get_lang(lang)
         self.in_channels, self.num_classes = in_channels, num_classes
         self.report, self.error = None, None
-        self._reference = seed_vgg11_report()
+        self._reference = lesson_vgg11_report()
         self._holding = False   # set while one change moves several controls
 
         t = self._t

@@ -245,7 +245,7 @@ def _explorer_all_blocks_off(ctx):
 
 def _layer_table(shape):
     def action(ctx):
-        from course_utils.inspect import layer_table
+        from course_utils.shapes import layer_table
         from course_utils.models import VGG11, scale_arch, vgg
         layer_table(vgg(scale_arch(VGG11, 16), input_size=64), shape)
     return action

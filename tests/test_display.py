@@ -47,9 +47,7 @@ def test_compare_with_book_in_english_never_says_seed():
         assert "seed" not in text.lower()
 
 
-def test_old_names_still_work():
-    assert display.compare_with_seed is display.compare_with_book
-    assert display.SEED_RESULT is display.BOOK_RESULT
+def test_book_result_is_the_books():
     assert display.BOOK_RESULT == {"train_loss": 0.178, "train_acc": 0.934, "test_acc": 0.919}
 
 
@@ -239,7 +237,7 @@ def test_model_zoo_frame_in_english():
 
 
 def test_layer_frame_in_both_languages():
-    from course_utils.inspect import layer_table
+    from course_utils.shapes import layer_table
 
     net = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.Flatten(),
                         nn.Linear(4 * 8 * 8, 10))

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from course_utils.explore import (arch_report, block_report, receptive_field,
-                                  seed_vgg11_report, stack_vs_single)
+                                  lesson_vgg11_report, stack_vs_single)
 from course_utils.messages import CourseError
 from course_utils.models import VGG11, VGG13, VGG16, VGG19, VGG_ARCHS, num_params, scale_arch, vgg, vgg_block
 
@@ -71,8 +71,8 @@ def test_vgg11_at_224_is_7_609_gmacs():
     assert round(report.total_macs / 1e9, 3) == 7.609
 
 
-def test_seed_shapes_and_blocks():
-    report = seed_vgg11_report()
+def test_lesson_vgg11_shapes_and_blocks():
+    report = lesson_vgg11_report()
     assert [r["output_shape"] for r in report.rows] == [
         (1, 64, 112, 112), (1, 128, 56, 56), (1, 256, 28, 28), (1, 512, 14, 14),
         (1, 512, 7, 7), (1, 25088), (1, 4096), (1, 4096), (1, 4096),

@@ -14,9 +14,9 @@ import pytest
 import torch
 
 from course_utils import figures
-from course_utils.inspect import layer_table
 from course_utils.messages import CourseError
 from course_utils.models import VGG11, vgg
+from course_utils.shapes import layer_table
 
 REPO = Path(__file__).resolve().parent.parent
 IMAGES = REPO / "Images"

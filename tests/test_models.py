@@ -5,10 +5,10 @@ import torch
 import torchvision
 from torch import nn
 
-from course_utils.inspect import shape_lines
 from course_utils.messages import CourseError
 from course_utils.models import (VGG11, VGG13, VGG16, VGG19, check_arch, feature_size,
                                  num_params, scale_arch, vgg, vgg_block)
+from course_utils.shapes import shape_lines
 
 # Printed by the seed's shape-check cell on a 1x1x224x224 input.
 SEED_SHAPE_LINES = """\
@@ -26,7 +26,8 @@ ReLU output shape:\t torch.Size([1, 4096])
 Dropout output shape:\t torch.Size([1, 4096])
 Linear output shape:\t torch.Size([1, 10])""".splitlines()
 
-# torchvision's counts for 3 input channels and 1000 classes (see FACTS.md).
+# torchvision's counts for 3 input channels and 1000 classes, as its weights' metadata
+# gives them (torchvision.models.VGG11_Weights.IMAGENET1K_V1.meta["num_params"], ...).
 TORCHVISION_PARAMS = {"vgg11": 132_863_336, "vgg13": 133_047_848,
                       "vgg16": 138_357_544, "vgg19": 143_667_240}
 ARCHS = {"vgg11": VGG11, "vgg13": VGG13, "vgg16": VGG16, "vgg19": VGG19}

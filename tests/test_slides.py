@@ -225,6 +225,7 @@ def test_details_solutions_open_on_their_own_sub_slide():
         new_code_cell("x = ...\n### BEGIN SOLUTION\nx = 2\n### END SOLUTION"),
     ])
     nb.cells[0].metadata["slideshow"] = {"slide_type": "slide"}
+    nb.cells[2].metadata["nbgrader"] = {"solution": True, "grade": False, "locked": False}
     nb.cells[5].metadata["slideshow"] = {"slide_type": "slide"}
     ready = _cells(slides.prepare(nb, lang="en"))
     assert ready[2] == ("markdown", "subslide", "#### Solution\n\nThe loop sees only the top level.")

@@ -12,9 +12,9 @@ import time
 import pytest
 
 from course_utils.explore import arch_report, block_report, stack_vs_single
-from course_utils.inspect import human
 from course_utils.messages import CourseError
 from course_utils.models import VGG11, VGG_ARCHS
+from course_utils.shapes import human
 from course_utils.widgets import (CUSTOM, IN_CHANNELS, OUT_CHANNELS, RATIOS, BlockExplorer,
                                   VGGExplorer, block_explorer, vgg_explorer)
 

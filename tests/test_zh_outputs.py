@@ -226,7 +226,7 @@ def _notebook(tmp_path, code: str, outputs: list[dict]) -> Path:
 
 
 def test_scanner_counts_prose_but_not_code_units_or_the_books_line(tmp_path):
-    code = 'from course_utils.inspect import layer_table\nnet_size = 3  # the network\n'
+    code = 'from course_utils.shapes import layer_table\nnet_size = 3  # the network\n'
     outputs = [
         {"output_type": "stream", "name": "stdout",
          "text": ["layer_table 参数 1.2 MB, 3x3 卷积, 224x224, 1e-05\n",

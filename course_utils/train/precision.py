@@ -17,14 +17,13 @@ import copy
 import hashlib
 import json
 import os
-import platform
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import torch
 from torch import nn
 
+from ..machine import cache_dir, cpu_info
 from ..messages import CourseError, pick
 from .device import memory_format, sync, to_device
 
@@ -140,20 +139,8 @@ def _time_steps(net: nn.Module, shape, num_classes: int, device: torch.device,
 # ---------------------------------------------------------------- the cache
 
 
-def cache_dir() -> Path:
-    return Path(os.environ.get("VGG_COURSE_CACHE") or Path.home() / ".cache" / "vgg-course")
-
-
 def _machine() -> str:
-    name = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text(errors="ignore").splitlines():
-            if line.startswith("model name"):
-                name = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{platform.system()} {name} x{torch.get_num_threads()} threads"
+    return f"{cpu_info().key()} x{torch.get_num_threads()} torch threads"
 
 
 def cache_key(net: nn.Module, shape, device: torch.device) -> str:

@@ -3,8 +3,8 @@
 import torch
 from torch import nn
 
-from course_utils.inspect import human, layer_table
 from course_utils.models import VGG11, num_params, scale_arch, vgg
+from course_utils.shapes import human, layer_table
 
 
 def test_rows_agree_with_real_forward():
@@ -45,7 +45,7 @@ def test_human_numbers():
 
 
 def test_shape_text():
-    from course_utils.inspect import shape_text
+    from course_utils.shapes import shape_text
     assert shape_text((256, 28, 28)) == "256×28×28"
     assert shape_text((1, 224, 224), " × ") == "1 × 224 × 224"
 
