@@ -12,7 +12,7 @@ TEST_OK := $(VENV)/.test-installed
 NBGRADER_OK := $(VENV)/.nbgrader-installed
 PORT ?= 8888
 
-.PHONY: lab test setup setup-test data browser images slides bench clean student
+.PHONY: lab test setup setup-test data browser images slides bench clean student wheel
 
 # course_utils/lab.py checks the data set, then starts JupyterLab on 127.0.0.1 with a
 # fresh random token (whatever the user's Jupyter config says), serving the repository
@@ -81,3 +81,8 @@ $(NBGRADER_OK): requirements-test.txt
 		$(VENV)/bin/jupyter server extension disable --sys-prefix nbgrader.server_extensions.$$ext >/dev/null 2>&1; done
 	-$(VENV)/bin/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader >/dev/null 2>&1
 	@touch $@
+
+# The course's package as a wheel (dist/), for a hub image or a class's own server:
+# pip install dist/course_utils-*.whl  (every subpackage and data file is inside).
+wheel: setup
+	$(PIP) wheel --no-deps --no-build-isolation -w dist .

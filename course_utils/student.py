@@ -22,6 +22,8 @@ Run ``make student`` or ``python -m course_utils.student --out build/student``.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import re
 import shutil
 import sys
@@ -29,7 +31,8 @@ from pathlib import Path
 
 import nbformat
 
-from .messages import LANGS
+from .cells import is_notes, is_solution, strip_test_markers
+from .messages import LANGS, pick
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPO_ROOT / "notebooks"
@@ -37,7 +40,6 @@ DEFAULT_OUT = REPO_ROOT / "build" / "student"
 IMAGES = "Images"                       # folder for linked pictures, beside zh/ and en/
 
 FIGURE_TYPES = ("image/png", "image/svg+xml")
-NBVAL_LINE = re.compile(r"^[ \t]*#[ \t]*NBVAL_\w+[ \t]*\n?", re.M)
 # Relative picture links in markdown: ![alt](path) and <img src="path">.
 MD_IMAGE = re.compile(r"(!\[[^\]]*\]\()([^)\s]+)(\))")
 HTML_IMAGE = re.compile(r"""(<img\b[^>]*\bsrc=["'])([^"']+)(["'])""", re.I)
@@ -64,14 +66,6 @@ def clear_solutions(nb, lang: str):
     return nb
 
 
-def is_solution(cell) -> bool:
-    return bool(cell.get("metadata", {}).get("nbgrader", {}).get("solution", False))
-
-
-def is_notes(cell) -> bool:
-    return cell.get("metadata", {}).get("slideshow", {}).get("slide_type") == "notes"
-
-
 def keep_figures(outputs: list) -> list:
     """Only figure outputs survive, stripped down to their pictures."""
     kept = []
@@ -90,7 +84,7 @@ def strip_cell(cell) -> None:
     for key in ("jupyter", "collapsed", "scrolled", "execution", "tags"):
         meta.pop(key, None)
     if cell["cell_type"] == "code":
-        cell["source"] = NBVAL_LINE.sub("", cell["source"])
+        cell["source"] = strip_test_markers(cell["source"])
         cell["outputs"] = [] if is_solution(cell) else keep_figures(cell.get("outputs", []))
         # A cell that keeps a figure keeps its number: nbval refuses "unrun" cells with outputs.
         if not cell["outputs"]:
@@ -128,16 +122,49 @@ def student_notebook(path: Path, lang: str, out_root: Path):
     return nb
 
 
+MANIFEST = ".edition.json"   # what each notebook held when this module wrote it
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _write_unless_changed(target: Path, text: str, written_before: dict, lang: str) -> Path:
+    """Write ``target`` unless a student changed it since the last build; then the new
+    edition goes beside it as ``<name>.new.ipynb`` and one line says so."""
+    key = f"{target.parent.name}/{target.name}"
+    data = text.encode("utf-8")
+    if target.is_file():
+        current = _digest(target.read_bytes())
+        if current not in (written_before.get(key), _digest(data)):
+            beside = target.with_name(target.stem + ".new.ipynb")
+            beside.write_bytes(data)
+            print(pick(f"{target} 在上次生成之后被改过，没有覆盖它；新版写在旁边：{beside.name}",
+                       f"{target} was changed after the last build, so it was kept; "
+                       f"the new edition is beside it: {beside.name}", lang), file=sys.stderr)
+            return beside
+    target.write_bytes(data)
+    written_before[key] = _digest(data)
+    return target
+
+
 def build(out: Path | str = DEFAULT_OUT, src: Path | str = NOTEBOOKS, langs=LANGS) -> list[Path]:
-    """Write the student edition of every lesson; returns the notebooks written."""
+    """Write the student edition of every lesson; returns the notebooks written.
+
+    A notebook a student changed since the last build is never overwritten."""
     out, src = Path(out), Path(src)
+    manifest = out / MANIFEST
+    try:
+        written_before = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        written_before = {}
     written = []
     for lang in langs:
         (out / lang).mkdir(parents=True, exist_ok=True)
         for path in sorted((src / lang).glob("*.ipynb")):
-            target = out / lang / path.name
-            nbformat.write(student_notebook(path, lang, out), target)
-            written.append(target)
+            text = nbformat.writes(student_notebook(path, lang, out)).rstrip("\n") + "\n"
+            written.append(_write_unless_changed(out / lang / path.name, text, written_before, lang))
+    manifest.write_text(json.dumps(written_before, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return written
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from course_utils import student
+from course_utils.cells import is_solution
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -25,10 +26,6 @@ def cells(path):
 
 def text(cell):
     return "".join(cell["source"])
-
-
-def is_solution(cell):
-    return cell["metadata"].get("nbgrader", {}).get("solution", False)
 
 
 @pytest.fixture(scope="module")
@@ -134,3 +131,19 @@ def test_a_student_notebook_runs_from_top_to_bottom(edition):
          "--nbval-current-env", str(notebook)],
         cwd=edition, env=env, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_a_rebuild_never_overwrites_a_notebook_the_student_changed(tmp_path, capsys):
+    first = student.build(tmp_path, langs=["en"])
+    mine, untouched = first[0], first[1]
+    nb = json.loads(mine.read_text(encoding="utf-8"))
+    nb["cells"].append({"cell_type": "markdown", "metadata": {}, "source": "my notes"})
+    mine.write_text(json.dumps(nb), encoding="utf-8")
+    edited = mine.read_bytes()
+
+    second = student.build(tmp_path, langs=["en"])
+    assert mine.read_bytes() == edited, "the student's work was overwritten"
+    beside = mine.with_name(mine.stem + ".new.ipynb")
+    assert beside in second and beside.is_file()
+    assert untouched in second                       # unchanged ones are simply rebuilt
+    assert "was kept" in capsys.readouterr().err
