@@ -119,6 +119,8 @@ def show_predictions(net, test_iter, n: int = 8, lang: str | None = None, mistak
     with ``mistakes=0`` it shows the first ``n`` test images, right or wrong.
     """
     lang = get_lang(lang)
+    if not trained(net, lang):
+        return None
     if mistakes:
         chosen = _pick_examples(net, test_iter, n, mistakes)
         X = torch.stack([image for _, image, _, _ in chosen])
@@ -138,11 +140,30 @@ def show_predictions(net, test_iter, n: int = 8, lang: str | None = None, mistak
     return show_images(X, titles, ncols=len(titles), colors=colors, heading=heading)
 
 
-def compare_with_book(final: dict, lang: str | None = None):
-    """Our last epoch next to the book's GPU result (d2l-zh), as a small table."""
+def trained(history, lang: str | None = None) -> bool:
+    """Whether the training cell ran in this kernel; if not, one line says where the
+    stored run is and what to run, so a class that skips training loses nothing."""
+    if history is not None:
+        return True
+    print(pick("这个内核里还没有训练：训练单元格下面存好的输出是课前跑的那一次；"
+               "想看自己的结果，先运行训练单元格，再运行这一格。",
+               "Nothing has been trained in this kernel yet: the output stored under the "
+               "training cell is the run made before class; to see your own, run the "
+               "training cell, then this one.", lang))
+    return False
+
+
+def compare_with_book(final, lang: str | None = None):
+    """Our last epoch next to the book's GPU result (d2l-zh), as a small table.
+
+    ``final`` is a run's ``History`` or its ``.final`` dict; ``None`` (no run in this
+    kernel) prints one line instead."""
     import pandas as pd
 
     lang = get_lang(lang)
+    if not trained(final, lang):
+        return None
+    final = getattr(final, "final", final)
     if not final:
         from .messages import CourseError
         raise CourseError("还没有训练完一整轮，没有结果可以和教材对比：请让训练至少跑完一轮。",
