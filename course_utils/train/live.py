@@ -68,7 +68,7 @@ class LiveView:
         self.num_epochs, self.batches_per_epoch = num_epochs, batches_per_epoch
         self.text_every = text_every
         self.points = {"train loss": [], "train acc": [], "test acc": []}
-        self.handle = self.fig = self.bar = None
+        self.handle = self.fig = self.bar = self.bar_handle = None
         self.start = self.last_text = time.perf_counter()
         self.done_batches = self.first_epoch = 0
         self.latest = None                  # (loss, acc) of the running epoch, when known
@@ -83,14 +83,32 @@ class LiveView:
             self._open_figure()
         total = (None if self.batches_per_epoch is None
                  else self.batches_per_epoch * (self.num_epochs - first_epoch))
-        if self.notebook or sys.stderr.isatty():
-            from tqdm.auto import tqdm
+        if self.notebook:
+            self._open_notebook_bar(total)
+        elif sys.stderr.isatty():
+            from tqdm import tqdm
             self.bar = tqdm(total=total, unit=pick("批", "batch"), dynamic_ncols=True, leave=True)
+
+    def _open_notebook_bar(self, total) -> None:
+        """The bar as a widget behind our own display handle, so that closing it can
+        blank its output: a saved notebook then holds no frozen "0%| 0/1876" line."""
+        from IPython.display import display
+        try:
+            from tqdm.notebook import tqdm
+            self.bar = tqdm(total=total, unit=pick("批", "batch"), display=False)
+        except ImportError:                 # no ipywidgets: tqdm's text bar
+            from tqdm.auto import tqdm
+            self.bar = tqdm(total=total, unit=pick("批", "batch"), dynamic_ncols=True)
+            return
+        self.bar_handle = display(self.bar.container, display_id=True)
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
+        if self.bar_handle is not None:
+            self.bar_handle.update({"text/plain": ""}, raw=True)
+            self.bar_handle = None
 
     def _open_figure(self) -> None:
         import matplotlib.pyplot as plt
