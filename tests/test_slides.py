@@ -11,6 +11,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from course_utils import slides
+from course_utils.cells import slide_type
+from course_utils.slides import font_subset
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -169,7 +171,7 @@ def test_prepare_keeps_the_authors_slide_types():
 # ---------------------------------------------------------------------------
 
 def _cells(nb):
-    return [(c.cell_type, slides._slide_type(c), c.source) for c in nb.cells]
+    return [(c.cell_type, slide_type(c), c.source) for c in nb.cells]
 
 
 def test_markers_are_stripped_from_code_shown():
@@ -242,7 +244,7 @@ def test_notes_cells_become_speaker_notes_and_take_no_room():
     nb.cells[1].metadata["slideshow"] = {"slide_type": "notes"}
     ready = slides.prepare(nb, lang="en")
     assert slides.cell_height(ready.cells[1]) == 0 and len(ready.cells) == 2
-    body, _ = slides._exporter("en").from_notebook_node(ready)
+    body, _ = slides.exporter("en").from_notebook_node(ready)
     assert re.search(r'<aside class="notes">.*Ask the class', body, re.S)
 
 
@@ -252,7 +254,7 @@ def test_a_slide_too_tall_continues_on_sub_slides():
                              new_code_cell("\n".join(f"x{i} = {i}" for i in range(20)))])
     nb.cells[0].metadata["slideshow"] = {"slide_type": "slide"}
     ready = slides.prepare(nb, lang="zh")
-    kinds = [slides._slide_type(c) for c in ready.cells]
+    kinds = [slide_type(c) for c in ready.cells]
     assert kinds[0] == "slide" and kinds.count("subslide") >= 2
     # every continuation repeats the title; every slide fits the estimate
     starts = [i for i, k in enumerate(kinds) if k in ("slide", "subslide")] + [len(kinds)]
@@ -283,7 +285,7 @@ def test_deck_css_embeds_a_subset_of_the_cjk_font(tmp_path, monkeypatch):
     font = slides.find_cjk_font()
     if font is None:
         pytest.skip("no CJK font in this environment (requirements.txt ships one)")
-    monkeypatch.setattr(slides, "CACHE_DIR", tmp_path / "npm")
+    monkeypatch.setattr(font_subset, "FONTS_CACHE", tmp_path / "fonts")
     page = slides.finish_page("<html><head></head><body><h1>使用块的网络 VGG</h1></body></html>",
                               font)
     assert slides.cjk_chars(page).startswith("使") or "块" in slides.cjk_chars(page)
