@@ -18,12 +18,14 @@ Slides follow the cells' "Slide Type" (JupyterLab: property inspector). A notebo
 with no slide metadata at all gets one slide per heading cell. A deck is made for
 a 1280x720 projector, not a copy of the notebook:
 
-* a slide that would run off the screen continues on a sub-slide (↓), and a
-  markdown cell taller than a slide is cut between paragraphs;
-* code wraps instead of running off the right edge, long cells in a smaller font;
+* a 16:9 slide, and type the back row can read (code >= 18 px on the screen);
+* a slide that would run off the screen continues on sub-slides (↓), filled
+  evenly; a cell taller than a slide is cut, markdown between paragraphs, code
+  and its printout between lines, so nothing is hidden;
+* code wraps instead of running off the right edge; the
   ``# NBVAL_...`` and ``### BEGIN/END SOLUTION`` lines are left out;
 * a widget becomes one line saying it is live in JupyterLab; a stored progress
-  bar is dropped; a long printout keeps its first lines;
+  bar is dropped;
 * an exercise's solution (nbgrader's metadata or markers, see ``cells.py``) gets
   its own sub-slide, so the class sees the question first; a ``<details>`` block
   is opened, since nobody clicks on a slide;
@@ -36,7 +38,7 @@ The modules, in the order a build runs them:
 
 * ``vendor``: reveal.js, MathJax, require.js and jQuery from npm, copied beside the decks;
 * ``content``: a notebook made fit for presenting (markers, widgets, solutions, links);
-* ``paginate``: each cell's height on a 960x700 slide; continuation sub-slides;
+* ``paginate``: each cell's height on a 1280x720 slide; continuation sub-slides;
 * ``style``: the deck's style sheet; ``font_subset``: the embedded Chinese font;
 * ``export``: one deck's HTML, checked for anything it would fetch;
 * ``build``: every deck and the index page, and the command line.

@@ -55,9 +55,9 @@ WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 LIVE_NOTE = ("交互式浏览器：在 JupyterLab 中可交互，请打开本课的笔记本来操作。",
              "An interactive explorer: live in JupyterLab, in this lesson's notebook.")
 SOLUTION_TITLE = ("参考答案", "Solution")
-MAX_OUTPUT_LINES = 12           # a longer printout keeps its head and says how much is left
-LONG_CODE_LINES = 14            # longer code cells get a smaller font
-WIDE_CODE_CHARS = 80            # so do cells with lines wider than this
+# A longer printout keeps its head and says how much is left; a shorter one is shown
+# whole, continued on sub-slides (paginate.split_code) when it is taller than a slide.
+MAX_OUTPUT_LINES = 60
 
 
 def strip_markers(source: str) -> str:
@@ -127,12 +127,6 @@ def link_decks(source: str, lang: str) -> str:
     return _NOTEBOOK_LINK.sub(swap, source)
 
 
-def _add_tag(cell, tag: str) -> None:
-    tags = cell.metadata.setdefault("tags", [])
-    if tag not in tags:
-        tags.append(tag)
-
-
 def prepare(nb, base_dir: Path | None = None, lang: str = "en"):
     """A copy of the notebook ready for slides (the file itself is left alone).
 
@@ -161,9 +155,6 @@ def prepare(nb, base_dir: Path | None = None, lang: str = "en"):
             cell.outputs = clean_outputs(cell.get("outputs", []), lang)
             cell.metadata.get("jupyter", {}).pop("source_hidden", None)
             cell.metadata.get("jupyter", {}).pop("outputs_hidden", None)
-            lines = cell.source.splitlines()
-            if len(lines) > LONG_CODE_LINES or any(len(x) > WIDE_CODE_CHARS for x in lines):
-                _add_tag(cell, "deck-small")
         kind = slide_type(cell)
         if solution and not in_solution and kind in ("-", "fragment"):
             # The answer goes one slide down: the class sees the question first.

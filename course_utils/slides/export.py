@@ -9,7 +9,7 @@ from pathlib import Path
 from ..messages import CourseError
 from .content import prepare
 from .font_subset import cjk_chars, embed_svg_fonts, font_face_css
-from .style import DECK_CSS
+from .style import DECK_CSS, SLIDE_HEIGHT, SLIDE_WIDTH
 from .vendor import URLS
 
 # nbconvert's reveal template, minus the one script we cannot serve locally: the
@@ -42,6 +42,9 @@ def exporter(lang: str):
     config.SlidesExporter.embed_images = True       # figures travel inside the deck
     config.SlidesExporter.reveal_scroll = True      # long code cells scroll, not overflow
     config.SlidesExporter.reveal_number = "c/t"
+    # 16:9 like the projector, so the whole width of the screen holds text
+    config.SlidesExporter.reveal_width = str(SLIDE_WIDTH)
+    config.SlidesExporter.reveal_height = str(SLIDE_HEIGHT)
     config.SlidesExporter.language_code = lang
     return SlidesExporter(config=config, template_file=TEMPLATE_NAME,
                           extra_loaders=[jinja2.DictLoader({TEMPLATE_NAME: TEMPLATE})])

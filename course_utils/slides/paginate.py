@@ -10,6 +10,8 @@ import unicodedata
 
 from ..cells import slide_type, text_of
 from ..messages import pick
+from .style import (CODE_PX, HEADING_PX, IMAGE_MAX, LINE_HEIGHT, OUTPUT_PX, SLIDE_HEIGHT,
+                    SLIDE_WIDTH, TABLE_PX, TEXT_PX)
 
 CONTINUED = ("（续）", " (cont.)")
 
@@ -18,19 +20,16 @@ def set_slide_type(cell, kind: str) -> None:
     cell.metadata.setdefault("slideshow", {})["slide_type"] = kind
 
 
-# reveal.js draws a 960x700 slide and scales it to the screen; a slide's content
-# beyond SLIDE_BUDGET px (in slide units) gets a continuation slide. The sizes are
-# those set by DECK_CSS (style.py), measured in Chromium (tests/test_decks.py checks
-# the result on every slide of every deck).
-SLIDE_WIDTH, SLIDE_HEIGHT = 960, 700
-SLIDE_BUDGET = 660
-TEXT_PX, TEXT_LINE = 20, 30            # markdown text
-CODE_CHAR, CODE_LINE = 9.6, 21         # code at 16px (13px for long cells: DECK_CSS)
-SMALL_CODE_CHAR, SMALL_CODE_LINE = 7.8, 17.5
-OUTPUT_LINE = 19
-TABLE_ROW = 25
-HEADING = {1: 70, 2: 60, 3: 46, 4: 40, 5: 34, 6: 30}
-IMAGE_MAX = 420                        # DECK_CSS caps figures at this height
+# A slide's content beyond SLIDE_BUDGET (slide units) continues on a sub-slide. The
+# estimates below follow the sizes DECK_CSS sets (style.py); tests/test_decks.py
+# checks the result on every slide of every deck in Chromium.
+SLIDE_BUDGET = SLIDE_HEIGHT - 40
+TEXT_LINE = TEXT_PX * LINE_HEIGHT["text"]
+MONO_EM = 0.61                          # DejaVu Sans Mono's advance, in em
+CODE_CHAR, CODE_LINE = CODE_PX * MONO_EM, CODE_PX * LINE_HEIGHT["code"]
+OUTPUT_LINE = OUTPUT_PX * LINE_HEIGHT["code"]
+TABLE_ROW = TABLE_PX * LINE_HEIGHT["table"] + 3   # DECK_CSS: 1px padding, a rule
+HEADING = {level: int(px * 1.7) for level, px in HEADING_PX.items()}
 
 
 def _display_width(text: str) -> float:
@@ -54,12 +53,32 @@ def _image_height(source: str) -> int:
     return total
 
 
+def _png_height(b64: str) -> int:
+    """A PNG's height on the slide: drawn at its own size, narrowed to the slide's
+    width, capped at IMAGE_MAX (the size is in the header, bytes 16-24)."""
+    try:
+        head = base64.b64decode(b64.strip()[:64])
+        width, height = int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+    except ValueError:
+        return IMAGE_MAX
+    if not width or not height:
+        return IMAGE_MAX
+    return int(min(IMAGE_MAX, height * min(1.0, (SLIDE_WIDTH - 60) / width)))
+
+
 def markdown_height(source: str) -> int:
     """Rough px height of a rendered markdown cell on a slide."""
     width_em = SLIDE_WIDTH * 0.94 / TEXT_PX
-    height, in_math = 12, False
+    height, in_math, in_code = 12, False, False
     for line in re.sub(r"!\[[^\]]*\]\([^)]*\)|<img\b[^>]*>", "", source).splitlines():
         stripped = line.strip()
+        if stripped.startswith("```"):
+            in_code = not in_code
+            height += CODE_LINE / 2 + 4       # the block's padding
+            continue
+        if in_code:
+            height += CODE_LINE * max(1, math.ceil(len(line) / _code_chars_per_line()))
+            continue
         if stripped.startswith("$$"):
             if not (len(stripped) > 2 and stripped.endswith("$$")):   # "$$ ... $$" on one line
                 in_math = not in_math
@@ -68,40 +87,61 @@ def markdown_height(source: str) -> int:
         if in_math:
             height += 25
             continue
+        if stripped.startswith("|"):             # a table row; "|---|" draws a rule only
+            height += 0 if re.fullmatch(r"[|:\-\s]+", stripped) else TABLE_ROW
+            continue
         heading = re.match(r"^(#{1,6})\s", stripped)
         if heading:
             level = len(heading.group(1))
-            height += HEADING[level] * _wrapped(stripped, width_em / (HEADING[level] / 34))
+            height += HEADING[level] * _wrapped(stripped, width_em * TEXT_PX / HEADING_PX[level])
         elif not stripped:
             height += 8                       # paragraph spacing
         else:
             indent = 2 if re.match(r"^\s*([-*+]|\d+\.)\s", line) else 0
             plain = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", stripped)
             height += TEXT_LINE * _wrapped(plain, width_em - indent)
-    return height + _image_height(source)
+    return int(height + _image_height(source))
+
+
+def _code_chars_per_line() -> float:
+    return (SLIDE_WIDTH - 60) / CODE_CHAR
+
+
+def _output_lines(text: str) -> float:
+    """Screen lines a printout takes, long lines wrapped (a CJK character is 1 em)."""
+    per_line = (SLIDE_WIDTH - 60) / OUTPUT_PX
+    return sum(max(1, math.ceil(_display_width(t) * MONO_EM / 0.52 / per_line))
+               for t in text.splitlines())
+
+
+def output_height(out) -> float:
+    data = out.get("data", {})
+    if out.get("output_type") in ("stream", "error"):
+        text = text_of(out.get("text") or "\n".join(out.get("traceback", [])))
+        return 16 + OUTPUT_LINE * _output_lines(text)
+    if "image/png" in data:
+        return 10 + _png_height(text_of(data["image/png"]))
+    if "image/svg+xml" in data:
+        return IMAGE_MAX
+    if "text/html" in data:
+        html_text = text_of(data["text/html"])
+        rows = len(re.findall(r"<tr\b", html_text, re.I))
+        return 20 + (rows * TABLE_ROW if rows else 30 * max(1, html_text.count("<p")))
+    if "text/plain" in data:
+        return 16 + OUTPUT_LINE * len(text_of(data["text/plain"]).splitlines())
+    return 0
+
+
+def source_height(source: str) -> float:
+    if not source:
+        return 0
+    per_line = _code_chars_per_line()
+    return 30 + sum(CODE_LINE * max(1, math.ceil(len(line) / per_line))
+                    for line in source.splitlines())
 
 
 def code_height(cell) -> int:
-    small = "deck-small" in cell.metadata.get("tags", [])
-    char, line_px = (SMALL_CODE_CHAR, SMALL_CODE_LINE) if small else (CODE_CHAR, CODE_LINE)
-    per_line = (SLIDE_WIDTH - 40) / char
-    height = 24 + sum(line_px * max(1, math.ceil(len(line) / per_line))
-                      for line in cell.source.splitlines())
-    for out in cell.get("outputs", []):
-        data = out.get("data", {})
-        if out.get("output_type") in ("stream", "error"):
-            text = text_of(out.get("text") or "\n".join(out.get("traceback", [])))
-            height += 10 + sum(OUTPUT_LINE * max(1, math.ceil(_display_width(t) * 8.5 / (SLIDE_WIDTH - 60)))
-                               for t in text.splitlines())
-        elif "image/png" in data or "image/svg+xml" in data:
-            height += IMAGE_MAX
-        elif "text/html" in data:
-            html_text = text_of(data["text/html"])
-            rows = len(re.findall(r"<tr\b", html_text, re.I))
-            height += 20 + (rows * TABLE_ROW if rows else 30 * max(1, html_text.count("<p")))
-        elif "text/plain" in data:
-            height += 10 + OUTPUT_LINE * len(text_of(data["text/plain"]).splitlines())
-    return int(height)
+    return int(source_height(cell.source) + sum(output_height(o) for o in cell.get("outputs", [])))
 
 
 def cell_height(cell) -> int:
@@ -149,44 +189,152 @@ def _heading(source: str) -> str | None:
     return (match.group(1) or match.group(2)).strip() if match else None
 
 
-def fit_slides(cells, lang: str, budget: int = SLIDE_BUDGET) -> list:
-    """Start a continuation sub-slide wherever a slide would run off the screen.
+def _split_stream(out, budget: float) -> list:
+    """A printout taller than ``budget`` as several printouts, cut between lines."""
+    if out.get("output_type") != "stream" or output_height(out) <= budget:
+        return [out]
+    parts, lines = [], []
+    for line in text_of(out.get("text")).splitlines(keepends=True):
+        if lines and 16 + OUTPUT_LINE * _output_lines("".join(lines + [line])) > budget:
+            parts.append("".join(lines))
+            lines = []
+        lines.append(line)
+    parts.append("".join(lines))
+    pieces = []
+    for text in parts:
+        piece = copy.deepcopy(out)
+        piece["text"] = text
+        pieces.append(piece)
+    return pieces
 
-    A markdown cell taller than a slide is split into pieces first; the slide's
+
+def split_code(cell, budget: float) -> list:
+    """A code cell taller than a slide as pieces that each fit: its code cut between
+    lines, then its outputs (a long printout cut between lines). A piece with no code
+    is tagged ``deck-output-only``, and the deck hides its empty input area."""
+    if code_height(cell) <= budget:
+        return [cell]
+    budget -= max(HEADING.values()) + 12             # each piece has room for a title
+    pieces, lines = [], []
+    for line in cell.source.splitlines():
+        if lines and source_height("\n".join(lines + [line])) > budget:
+            pieces.append(("\n".join(lines), []))
+            lines = []
+        lines.append(line)
+    source, outputs = "\n".join(lines), []
+    for out in cell.get("outputs", []):
+        for part in _split_stream(out, budget - 30):
+            height = source_height(source) + sum(map(output_height, outputs + [part]))
+            if (source or outputs) and height > budget:
+                pieces.append((source, outputs))
+                source, outputs = "", []
+            outputs.append(part)
+    pieces.append((source, outputs))
+    cells = []
+    for i, (source, outputs) in enumerate(pieces):
+        piece = copy.deepcopy(cell)
+        piece.source, piece.outputs = source, outputs
+        if i:
+            if "id" in cell:
+                piece["id"] = f"{cell['id']}-{i}"
+            set_slide_type(piece, "-")
+        if not source:
+            piece.metadata.setdefault("tags", []).append("deck-output-only")
+        cells.append(piece)
+    return cells
+
+
+def _split_tall(cell, budget: float) -> list:
+    """A cell taller than a slide as pieces that each fit (markdown between
+    paragraphs, code between lines); any other cell as itself."""
+    if slide_type(cell) in ("notes", "skip"):
+        return [cell]
+    if cell.cell_type == "code":
+        return split_code(cell, budget)
+    if cell.cell_type != "markdown" or markdown_height(cell.source) <= budget:
+        return [cell]
+    pieces = []
+    for i, source in enumerate(split_markdown(cell.source, budget - HEADING[3])):  # + "(cont.)"
+        piece = copy.deepcopy(cell)
+        piece.source = source
+        if i:
+            if "id" in cell:
+                piece["id"] = f"{cell['id']}-{i}"
+            set_slide_type(piece, "-")
+        pieces.append(piece)
+    return pieces
+
+
+def _only_heading(cell) -> bool:
+    return cell.cell_type == "markdown" and bool(re.fullmatch(r"\s*#{1,6}\s[^\n]*\s*",
+                                                             cell.source))
+
+
+def _page_breaks(cells, heights, budget: float) -> list[int]:
+    """Where a slide's cells start a new page: the fewest pages that fit, and among
+    those the most even ones, so that no continuation holds a lone line.
+
+    A page may start before any cell with content, except right after a cell that is
+    only a heading (notes take no room and stay where they are). A continuation
+    repeats the slide's title when there is room for it. A page that cannot fit (one
+    tall figure) holds that cell alone.
+    """
+    if sum(heights) <= budget:
+        return []
+    cont = HEADING[3]
+    cuts = [0] + [i for i in range(1, len(cells)) if heights[i] and not _only_heading(cells[i - 1])]
+    cuts.append(len(cells))
+    # best[j]: (px beyond the slides, pages, tallest page, previous cut) for the cells
+    # before cuts[j]
+    best = {0: (0.0, 0, 0.0, None)}
+    for j in range(1, len(cuts)):
+        for i in range(j):
+            page = sum(heights[cuts[i]:cuts[j]])
+            shown = page + cont if i else page
+            if i and sum(1 for h in heights[cuts[i]:cuts[j]] if h) == 1 and page <= budget:
+                shown = min(shown, budget)          # one cell alone: its title may go
+            over, pages, tallest, _ = best[i]
+            candidate = (over + max(0.0, shown - budget), pages + 1, max(tallest, shown), i)
+            if j not in best or candidate[:3] < best[j][:3]:
+                best[j] = candidate
+    breaks, j = [], len(cuts) - 1
+    while best[j][3] is not None:
+        j = best[j][3]
+        if j:
+            breaks.append(cuts[j])
+    return sorted(breaks)
+
+
+def fit_slides(cells, lang: str, budget: int = SLIDE_BUDGET) -> list:
+    """Continue a slide that would run off the screen on sub-slides, filled evenly.
+
+    A cell taller than a slide is cut into pieces first (markdown between
+    paragraphs, code and printouts between lines: nothing is left out); the slide's
     title is repeated, marked "(cont.)", on every continuation.
     """
     from nbformat.v4 import new_markdown_cell
 
-    out, used, title = [], 0, None
+    groups = []                                      # one list of cells per slide
     for cell in cells:
-        kind = slide_type(cell)
-        if kind in ("slide", "subslide"):
-            used = 0
-            title = _heading(cell.source) if cell.cell_type == "markdown" else None
-        pieces = [cell]
-        if cell.cell_type == "markdown" and kind not in ("notes", "skip") \
-                and markdown_height(cell.source) > budget:
-            sources = split_markdown(cell.source, budget - HEADING[3])   # room for "(cont.)"
-            pieces = []
-            for i, source in enumerate(sources):
-                piece = copy.deepcopy(cell)
-                piece.source = source
-                if i:
-                    if "id" in cell:
-                        piece["id"] = f"{cell['id']}-{i}"
-                    set_slide_type(piece, "-")
-                pieces.append(piece)
-        for piece in pieces:
-            height = cell_height(piece)
-            if height and used and used + height > budget and slide_type(piece) in ("-", "fragment"):
-                set_slide_type(piece, "subslide")
-                if title and not (piece.cell_type == "markdown" and _heading(piece.source)):
+        if not groups or slide_type(cell) in ("slide", "subslide"):
+            groups.append([])
+        groups[-1] += _split_tall(cell, budget)
+    out = []
+    for group in groups:
+        first = group[0]
+        title = _heading(first.source) if first.cell_type == "markdown" else None
+        heights = [cell_height(c) for c in group]
+        breaks = _page_breaks(group, heights, budget)
+        ends = dict(zip(breaks, breaks[1:] + [len(group)]))
+        for i, cell in enumerate(group):
+            if i in ends:
+                set_slide_type(cell, "subslide")
+                # the title is repeated where it fits (one tall cell may fill the page)
+                room = budget - sum(heights[i:ends[i]]) >= HEADING[3]
+                if title and room and not (cell.cell_type == "markdown" and _heading(cell.source)):
                     head = new_markdown_cell(f"### {title}{pick(*CONTINUED, lang)}")
                     set_slide_type(head, "subslide")
-                    set_slide_type(piece, "-")
+                    set_slide_type(cell, "-")
                     out.append(head)
-                    height += HEADING[3]
-                used = 0
-            used += height
-            out.append(piece)
+            out.append(cell)
     return out
