@@ -30,6 +30,10 @@ CODE_CHAR, CODE_LINE = CODE_PX * MONO_EM, CODE_PX * LINE_HEIGHT["code"]
 OUTPUT_LINE = OUTPUT_PX * LINE_HEIGHT["code"]
 TABLE_ROW = TABLE_PX * LINE_HEIGHT["table"] + 3   # DECK_CSS: 1px padding, a rule
 HEADING = {level: int(px * 1.7) for level, px in HEADING_PX.items()}
+# The estimates run high; a page may use this much of SLIDE_BUDGET's margin rather than
+# leave a continuation with NEAR_EMPTY (a share of a slide) or less on it.
+SCREEN_MARGIN = 15
+NEAR_EMPTY = 0.25
 
 
 def _display_width(text: str) -> float:
@@ -271,35 +275,39 @@ def _only_heading(cell) -> bool:
 
 
 def _page_breaks(cells, heights, budget: float) -> list[int]:
-    """Where a slide's cells start a new page: the fewest pages that fit, and among
-    those the most even ones, so that no continuation holds a lone line.
+    """Where a slide's cells start a new page.
 
-    A page may start before any cell with content, except right after a cell that is
-    only a heading (notes take no room and stay where they are). A continuation
-    repeats the slide's title when there is room for it. A page that cannot fit (one
-    tall figure) holds that cell alone.
+    In order of importance: nothing taller than the screen, no continuation with
+    next to nothing on it, the slide's title on every continuation, the fewest pages,
+    pages within ``budget`` (the estimate's safety margin), the most even pages. A page may start before any cell with
+    content, except right after a cell that is only a heading (notes take no room
+    and stay where they are). A continuation repeats the slide's title when there is
+    room for it.
     """
     if sum(heights) <= budget:
         return []
-    cont = HEADING[3]
+    cont, limit = HEADING[3], budget + SCREEN_MARGIN
     cuts = [0] + [i for i in range(1, len(cells)) if heights[i] and not _only_heading(cells[i - 1])]
     cuts.append(len(cells))
-    # best[j]: (px beyond the slides, pages, tallest page, previous cut) for the cells
-    # before cuts[j]
-    best = {0: (0.0, 0, 0.0, None)}
+    # best[j]: (cost, previous cut) for the cells before cuts[j]; the cost adds up,
+    # field by field, px beyond the screen, near-empty continuations, continuations
+    # without their title, pages and px beyond the budget, then keeps the tallest page.
+    best = {0: ((0.0, 0, 0, 0, 0.0, 0.0), None)}
     for j in range(1, len(cuts)):
         for i in range(j):
             page = sum(heights[cuts[i]:cuts[j]])
-            shown = page + cont if i else page
-            if i and sum(1 for h in heights[cuts[i]:cuts[j]] if h) == 1 and page <= budget:
-                shown = min(shown, budget)          # one cell alone: its title may go
-            over, pages, tallest, _ = best[i]
-            candidate = (over + max(0.0, shown - budget), pages + 1, max(tallest, shown), i)
-            if j not in best or candidate[:3] < best[j][:3]:
-                best[j] = candidate
+            titled = i > 0 and page + cont <= budget
+            shown = page + cont if titled else page
+            (screen, empty, untitled, pages, over, tallest), _ = best[i]
+            cost = (screen + max(0.0, shown - limit),
+                    empty + (i > 0 and page < NEAR_EMPTY * budget),
+                    untitled + (i > 0 and not titled), pages + 1,
+                    over + max(0.0, shown - budget), max(tallest, shown))
+            if j not in best or cost < best[j][0]:
+                best[j] = (cost, i)
     breaks, j = [], len(cuts) - 1
-    while best[j][3] is not None:
-        j = best[j][3]
+    while best[j][1] is not None:
+        j = best[j][1]
         if j:
             breaks.append(cuts[j])
     return sorted(breaks)
