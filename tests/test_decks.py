@@ -3,9 +3,11 @@
 Builds every deck with :func:`course_utils.slides.build` (once per session), opens
 each in Debian's Chromium driven by Playwright with every request that would leave
 the machine aborted, walks every slide with reveal.js's own API, and checks what an
-audience would notice: slides running off the screen, test markers or widget reprs
-on screen, a figure that did not load, a file the deck asks for and does not have,
-Chinese drawn in some other font than the one embedded in the deck.
+audience would notice: slides running off the screen, code or printouts too small to
+read from the back row, a printout cut short, a continuation slide with next to
+nothing on it, test markers or widget reprs on screen, a figure that did not load, a
+file the deck asks for and does not have, Chinese drawn in some other font than the
+one embedded in the deck.
 
 Without Chromium or Playwright the test is skipped, unless ``CI`` is set (as in
 ``tests/test_browser.py``). Building needs reveal.js and MathJax, fetched by npm

@@ -2,10 +2,10 @@
 from the back row, code that wraps, no prompts, figures that fit, Chinese in the
 embedded font.
 
-The slide is 1280x720 units and reveal.js scales it by about 0.96 to fit a 1280x720
-screen (it keeps a 4% margin), so a size here is about the size in screen pixels:
-code 18 px and printouts 16 px at least, which ``tests/test_decks.py`` measures in
-Chromium. :mod:`paginate` estimates heights from the same numbers.
+The slide is 1280x720 units and reveal.js scales it by 0.96 to fit a 1280x720 screen
+(it keeps a 4% margin), so 19 px here is 18.2 px on the screen. ``tests/test_decks.py``
+measures the result in Chromium: code at least 18 px, printouts and tables 16 px.
+:mod:`paginate` estimates heights from the same numbers.
 """
 
 from __future__ import annotations
