@@ -102,7 +102,8 @@ def _check_name(name: str) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description="Draw the lesson's figures into Images/.")
+    parser = argparse.ArgumentParser(prog="python -m course_utils.figures",
+                                     description="Draw the lesson's figures into Images/.")
     parser.add_argument("--out", default=str(IMAGES_DIR), help="folder to write (default Images/)")
     parser.add_argument("--only", nargs="+", choices=FIGURE_NAMES, default=FIGURE_NAMES)
     parser.add_argument("--lang", nargs="+", choices=LANGS, default=LANGS)

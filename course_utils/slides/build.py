@@ -77,8 +77,9 @@ def build(out_dir: Path | str = "slides", notebooks_dir: Path | str = NOTEBOOKS_
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description="Export the notebooks as offline reveal.js "
-                                                 "slides.")
+    parser = argparse.ArgumentParser(prog="python -m course_utils.slides",
+                                     description="Export the notebooks as offline reveal.js "
+                                     "slides.")
     parser.add_argument("--out", default=os.environ.get("SLIDES_DIR", "slides"),
                         help="folder for the decks (default: $SLIDES_DIR or slides/)")
     parser.add_argument("--notebooks", default=str(NOTEBOOKS_DIR),
