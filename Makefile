@@ -55,7 +55,7 @@ browser:
 clean:
 	rm -rf $(VENV) .pytest_cache
 
-# Figures drawn by code (course_utils/figures.py) into Images/, byte for byte the same
+# Figures drawn by code (course_utils/figures/) into Images/, byte for byte the same
 # every run; the model-zoo speeds come from course_utils/model_zoo_speeds.json
 # (re-measure them on this machine with: $(PY) -m course_utils.figures --measure).
 images: setup

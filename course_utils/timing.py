@@ -27,6 +27,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cells import slide_type, source_of
 from .messages import CourseError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -52,15 +53,6 @@ class Topic:
     heading: str          # the slide's title, as the lesson shows it
     minutes: int
     optional: bool
-
-
-def _source(cell) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else src
-
-
-def slide_type(cell) -> str:
-    return cell.get("metadata", {}).get("slideshow", {}).get("slide_type", "-")
 
 
 def read_head(source: str, lang: str, where: str = "") -> tuple[int, bool]:
@@ -100,9 +92,9 @@ def lesson_topics(path: Path) -> list[Topic]:
     for number, cell in enumerate(cells):
         kind = slide_type(cell)
         if kind == "slide":
-            heading = heading_text(_source(cell))
+            heading = heading_text(source_of(cell))
         elif kind == "notes":
-            minutes, optional = read_head(_source(cell), lang,
+            minutes, optional = read_head(source_of(cell), lang,
                                           f"{Path(path).parent.name}/{Path(path).name}, "
                                           f"cell {number}")
             topics.append(Topic(heading or "", minutes, optional))
@@ -111,7 +103,7 @@ def lesson_topics(path: Path) -> list[Topic]:
 
 def lesson_title(path: Path) -> str:
     cells = json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
-    return heading_text(_source(cells[0]))
+    return heading_text(source_of(cells[0]))
 
 
 def lessons(lang: str, root: Path = NOTEBOOKS_DIR) -> list[Path]:

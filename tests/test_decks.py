@@ -3,9 +3,11 @@
 Builds every deck with :func:`course_utils.slides.build` (once per session), opens
 each in Debian's Chromium driven by Playwright with every request that would leave
 the machine aborted, walks every slide with reveal.js's own API, and checks what an
-audience would notice: slides running off the screen, test markers or widget reprs
-on screen, a figure that did not load, a file the deck asks for and does not have,
-Chinese drawn in some other font than the one embedded in the deck.
+audience would notice: slides running off the screen, code or printouts too small to
+read from the back row, a printout cut short, a continuation slide with next to
+nothing on it, test markers or widget reprs on screen, a figure that did not load, a
+file the deck asks for and does not have, Chinese drawn in some other font than the
+one embedded in the deck.
 
 Without Chromium or Playwright the test is skipped, unless ``CI`` is set (as in
 ``tests/test_browser.py``). Building needs reveal.js and MathJax, fetched by npm
@@ -71,24 +73,45 @@ def _local(url: str) -> bool:
         parsed.hostname in ("localhost", "127.0.0.1", "::1"))
 
 
-# Every slide, in order: its size in slide units (reveal.js scales a 960x700 slide
-# to the window), the deck's Reveal object coming from require.js as the deck loads it.
+# What an audience reads, by kind: CSS selectors inside a slide.
+TEXT_KINDS = {
+    "code": ".jp-InputArea pre, .jp-MarkdownCell pre",
+    "output": ".jp-OutputArea-output pre",
+    "table": ".jp-OutputArea-output td, .jp-OutputArea-output th, .jp-MarkdownCell td, "
+             ".jp-MarkdownCell th",
+    "text": ".jp-MarkdownCell p, .jp-MarkdownCell li",
+}
+# Readable from the back row of a classroom: screen pixels at 1280x720, at least.
+MIN_PX = {"code": 18, "output": 16, "table": 16, "text": 18}
+
+# Every slide, in order: its size in slide units (reveal.js scales the slide to the
+# window) and the smallest font of each kind of text on it in screen pixels (the CSS
+# size times reveal's scale), the deck's Reveal object coming from require.js as the
+# deck loads it.
 WALK = """async () => {
   const Reveal = await new Promise(ok => require(["vendor/reveal.js/dist/reveal.js"], ok));
   const height = Reveal.getConfig().height;
+  const kinds = %s;
   const seen = [];
   Reveal.getHorizontalSlides().forEach((column, h) => {
     const rows = Math.max(1, column.querySelectorAll(":scope > section").length);
     for (let v = 0; v < rows; v++) {
       Reveal.slide(h, v);
       const slide = Reveal.getCurrentSlide();
-      seen.push({h, v, height: slide.scrollHeight, limit: height,
+      const smallest = {};
+      for (const [kind, selector] of Object.entries(kinds)) {
+        const sizes = [...slide.querySelectorAll(selector)]
+          .filter(e => e.textContent.trim() && !e.closest("aside.notes"))
+          .map(e => parseFloat(getComputedStyle(e).fontSize) * Reveal.getScale());
+        if (sizes.length) smallest[kind] = Math.min(...sizes);
+      }
+      seen.push({h, v, height: slide.scrollHeight, limit: height, smallest,
                  title: (slide.innerText || "").trim().split("\\n")[0].slice(0, 60)});
     }
   });
   Reveal.slide(0, 0);                       // back to the title, for the font check
   return seen;
-}"""
+}""" % json.dumps(TEXT_KINDS)
 
 
 @pytest.fixture(scope="module")
@@ -169,6 +192,26 @@ def test_deck_fits_a_1280x720_screen(opened, name):
     assert len(tall) <= MAX_TALL_SHARE * len(walk), (
         f"{name}: {len(tall)} of {len(walk)} slides are taller than the screen: "
         + json.dumps(tall, ensure_ascii=False))
+
+
+@pytest.mark.parametrize("name", DECKS)
+def test_deck_text_is_readable_from_the_back_row(opened, name):
+    walk = opened(name)["walk"]
+    measured = {kind for s in walk for kind in s["smallest"]}
+    assert {"code", "text"} <= measured, f"{name}: nothing measured ({measured})"
+    small = [(s["h"], s["v"], kind, round(px, 1), s["title"]) for s in walk
+             for kind, px in s["smallest"].items() if px < MIN_PX[kind]]
+    assert not small, f"{name}: text smaller than {MIN_PX} px on a 1280x720 screen: {small}"
+
+
+@pytest.mark.parametrize("name", DECKS)
+def test_deck_hides_nothing_and_continues_on_full_slides(opened, name):
+    seen = opened(name)
+    assert not re.search(r"… \(\d+ more lines\)|…（还有 \d+ 行）", seen["text"]), (
+        f"{name} cuts a printout short")
+    continued = [s for s in seen["walk"] if re.search(r"\(cont\.\)|（续）", s["title"])]
+    near_empty = [s for s in continued if s["height"] < 0.25 * s["limit"]]
+    assert not near_empty, f"{name}: continuation slides with next to nothing on them: {near_empty}"
 
 
 @pytest.mark.parametrize("name", DECKS)

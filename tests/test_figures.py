@@ -14,6 +14,7 @@ import pytest
 import torch
 
 from course_utils import figures
+from course_utils.figures import fonts
 from course_utils.messages import CourseError
 from course_utils.models import VGG11, vgg
 from course_utils.shapes import layer_table
@@ -172,17 +173,17 @@ def test_svgs_do_not_depend_on_the_machines_fonts():
         serif = next(f for f in before if f.name == "DejaVu Serif")
         fake = dataclasses.replace(serif, name=figures.COURSE_CJK_FONT)
         fm.fontManager.ttflist = [fake, *before]
-        figures._clear_font_caches()
+        fonts._clear_font_caches()
         again = [figures.render(name, "zh") for name in ("vgg_block", "model_zoo")]
     finally:
         fm.fontManager.ttflist = before
-        figures._clear_font_caches()
+        fonts._clear_font_caches()
     assert again == reference
 
 
 def test_without_a_cjk_font_the_error_says_pip_install(monkeypatch):
-    monkeypatch.setattr(figures, "course_font_file", lambda: None)
-    monkeypatch.setattr(figures, "CJK_FONTS", ["No Such Font For Testing"])
+    monkeypatch.setattr(fonts, "course_font_file", lambda: None)
+    monkeypatch.setattr(fonts, "CJK_FONTS", ["No Such Font For Testing"])
     for fmt in ("png", "svg"):
         with pytest.raises(CourseError) as err:
             figures.render("vgg_block", "zh", fmt=fmt)

@@ -11,6 +11,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from course_utils import slides
+from course_utils.cells import slide_type
+from course_utils.slides import font_subset, paginate
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -141,7 +143,7 @@ def test_remote_references_finds_what_a_browser_would_fetch():
 
 
 def test_prepare_leaves_the_notebook_alone_and_embeds_local_images(tmp_path):
-    (tmp_path / "a.svg").write_text("<svg/>")
+    (tmp_path / "a.svg").write_text('<svg viewBox="0 0 40 10"/>')     # a wide figure: one slide
     nb = new_notebook(cells=[new_markdown_cell("# T\n![x](a.svg) ![y](missing.svg) "
                                                "![z](https://example.org/z.png)"),
                              new_code_cell("x = 1")])
@@ -169,7 +171,7 @@ def test_prepare_keeps_the_authors_slide_types():
 # ---------------------------------------------------------------------------
 
 def _cells(nb):
-    return [(c.cell_type, slides._slide_type(c), c.source) for c in nb.cells]
+    return [(c.cell_type, slide_type(c), c.source) for c in nb.cells]
 
 
 def test_markers_are_stripped_from_code_shown():
@@ -198,11 +200,14 @@ def test_stale_progress_bars_go_and_long_printouts_are_cut():
         "text/plain": "  0%|          | 0/2345 [00:00<?, ?batch/s]"})
     stderr = new_output("stream", name="stderr", text="  0%|  | 0/10\n 50%|# | 5/10\n")
     summary = new_output("stream", name="stdout", text="loss 0.281, train acc 0.896\n")
-    long = new_output("stream", name="stdout", text="".join(f"line {i}\n" for i in range(40)))
+    long = new_output("stream", name="stdout", text="".join(f"line {i}\n" for i in range(100)))
     shown = slides.clean_outputs([bar, stderr, summary, long], "en")
     assert [o["text"].splitlines()[0] for o in shown] == ["loss 0.281, train acc 0.896", "line 0"]
     cut = shown[1]["text"].splitlines()
-    assert len(cut) == slides.MAX_OUTPUT_LINES and cut[-1] == "… (29 more lines)"
+    assert len(cut) == slides.MAX_OUTPUT_LINES and cut[-1] == "… (41 more lines)"
+    # a printout of a slide or two is shown whole (it continues on sub-slides)
+    two_slides = new_output("stream", name="stdout", text="".join(f"l{i}\n" for i in range(40)))
+    assert slides.clean_outputs([two_slides], "en")[0]["text"] == two_slides["text"]
 
 
 def test_lesson_links_lead_to_decks():
@@ -242,7 +247,7 @@ def test_notes_cells_become_speaker_notes_and_take_no_room():
     nb.cells[1].metadata["slideshow"] = {"slide_type": "notes"}
     ready = slides.prepare(nb, lang="en")
     assert slides.cell_height(ready.cells[1]) == 0 and len(ready.cells) == 2
-    body, _ = slides._exporter("en").from_notebook_node(ready)
+    body, _ = slides.exporter("en").from_notebook_node(ready)
     assert re.search(r'<aside class="notes">.*Ask the class', body, re.S)
 
 
@@ -252,22 +257,64 @@ def test_a_slide_too_tall_continues_on_sub_slides():
                              new_code_cell("\n".join(f"x{i} = {i}" for i in range(20)))])
     nb.cells[0].metadata["slideshow"] = {"slide_type": "slide"}
     ready = slides.prepare(nb, lang="zh")
-    kinds = [slides._slide_type(c) for c in ready.cells]
+    kinds = [slide_type(c) for c in ready.cells]
     assert kinds[0] == "slide" and kinds.count("subslide") >= 2
-    # every continuation repeats the title; every slide fits the estimate
+    # every slide fits the estimate; a continuation repeats the title unless it is full
     starts = [i for i, k in enumerate(kinds) if k in ("slide", "subslide")] + [len(kinds)]
     for a, b in zip(starts, starts[1:]):
-        assert sum(slides.cell_height(c) for c in ready.cells[a:b]) <= slides.SLIDE_BUDGET
-        assert ready.cells[a].source.lstrip("#").strip().startswith("Long one")
+        filled = sum(slides.cell_height(c) for c in ready.cells[a:b])
+        assert filled <= slides.SLIDE_BUDGET
+        assert (ready.cells[a].source.lstrip("#").strip().startswith("Long one")
+                or filled + paginate.HEADING[3] > slides.SLIDE_BUDGET), ready.cells[a].source
     assert "### Long one（续）" in [c.source for c in ready.cells]
     assert "".join(c.source for c in ready.cells).count("Paragraph") == 12   # nothing lost
 
 
-def test_long_code_gets_the_small_font():
-    nb = new_notebook(cells=[new_code_cell("x = 1"), new_code_cell("y = '" + "a" * 100 + "'")])
-    ready = slides.prepare(nb)
-    assert "deck-small" not in ready.cells[0].metadata.get("tags", [])
-    assert "deck-small" in ready.cells[1].metadata["tags"]
+def _pages(cells) -> list[list]:
+    """The cells of each (sub-)slide."""
+    pages = []
+    for cell in cells:
+        if not pages or slide_type(cell) in ("slide", "subslide"):
+            pages.append([])
+        pages[-1].append(cell)
+    return pages
+
+
+def test_long_code_and_its_printout_continue_on_sub_slides_whole():
+    code = "\n".join(f"layer_{i} = nn.Conv2d({i}, {i + 1}, kernel_size=3, padding=1)" for i in range(45))
+    printout = "".join(f"epoch {i}: loss {1 / (i + 1):.3f}\n" for i in range(50))
+    nb = new_notebook(cells=[new_markdown_cell("## Many layers"),
+                             new_code_cell(code, outputs=[new_output("stream", name="stdout",
+                                                                     text=printout)])])
+    nb.cells[0].metadata["slideshow"] = {"slide_type": "slide"}
+    ready = slides.prepare(nb, lang="en")
+    pages = _pages(ready.cells)
+    assert len(pages) >= 3
+    for page in pages:
+        assert sum(slides.cell_height(c) for c in page) <= slides.SLIDE_BUDGET
+    shown = [c for c in ready.cells if c.cell_type == "code"]
+    assert "\n".join(c.source for c in shown if c.source) == code            # every line, in order
+    assert "".join(o["text"] for c in shown for o in c.outputs) == printout
+    # the rest of the printout shows without an empty code box above it
+    output_only = [c for c in shown if not c.source]
+    assert output_only and all("deck-output-only" in c.metadata["tags"] for c in output_only)
+    assert all("deck-output-only" not in c.metadata.get("tags", []) for c in shown if c.source)
+    body, _ = slides.exporter("en").from_notebook_node(ready)
+    assert "celltag_deck-output-only" in body and "deck-output-only .jp-InputArea" in slides.DECK_CSS
+
+
+def test_continuations_are_filled_evenly_not_left_near_empty():
+    # a slide just over one page: two half pages, not a full one and a lone line
+    paragraph = "A sentence that fills about one line of a slide, more or less. " * 2
+    nb = new_notebook(cells=[new_markdown_cell("## Even")] + [
+        new_markdown_cell(f"{i}. {paragraph}") for i in range(9)])
+    nb.cells[0].metadata["slideshow"] = {"slide_type": "slide"}
+    heights = [slides.cell_height(c) for c in nb.cells]
+    assert slides.SLIDE_BUDGET < sum(heights) < 1.5 * slides.SLIDE_BUDGET
+    pages = _pages(slides.prepare(nb, lang="en").cells)
+    assert len(pages) == 2
+    filled = [sum(slides.cell_height(c) for c in page) for page in pages]
+    assert min(filled) > 0.35 * slides.SLIDE_BUDGET, filled
 
 
 def test_theme_css_loses_its_google_fonts_import():
@@ -283,7 +330,7 @@ def test_deck_css_embeds_a_subset_of_the_cjk_font(tmp_path, monkeypatch):
     font = slides.find_cjk_font()
     if font is None:
         pytest.skip("no CJK font in this environment (requirements.txt ships one)")
-    monkeypatch.setattr(slides, "CACHE_DIR", tmp_path / "npm")
+    monkeypatch.setattr(font_subset, "FONTS_CACHE", tmp_path / "fonts")
     page = slides.finish_page("<html><head></head><body><h1>使用块的网络 VGG</h1></body></html>",
                               font)
     assert slides.cjk_chars(page).startswith("使") or "块" in slides.cjk_chars(page)
