@@ -47,6 +47,16 @@ def current_slice() -> Slice:
     return SMOKE_SLICE if choose_profile() == "smoke" else CLASS_SLICE
 
 
+def describe_slice(s: Slice | None = None, lang: str | None = None) -> str:
+    """One line saying what every run below gets, for the lesson to print."""
+    s = s or current_slice()
+    return pick(f"每次运行：训练集前 {s.train:,} 张图，{s.epochs} 轮，批量 {s.batch_size}，学习率 {s.lr}，"
+                f"通道数除以 {s.ratio}，全连接层宽 {s.hidden}；测试集前 {s.test:,} 张图。",
+                f"Every run: the first {s.train:,} training images, {s.epochs} epochs, batch "
+                f"{s.batch_size}, lr {s.lr}, channels / {s.ratio}, a {s.hidden}-wide head; "
+                f"tested on the first {s.test:,} test images.", lang)
+
+
 def block_5x5(num_convs: int, in_channels: int, out_channels: int) -> nn.Sequential:
     """One 5x5 convolution where a VGG block has ``num_convs`` 3x3 ones: the receptive
     field of two 3x3 layers with one ReLU instead of two."""

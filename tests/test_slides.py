@@ -352,3 +352,16 @@ def test_vendor_has_mathjax_safe_and_no_remote_theme_import(fixture_decks):
     assert (out / "vendor/mathjax/extensions/Safe.js").is_file()
     for css in (out / "vendor/reveal.js/dist/theme").glob("*.css"):
         assert slides.remote_references("<style>" + css.read_text(encoding="utf-8") + "</style>") == []
+
+
+def test_optional_topics_carry_a_badge_in_the_decks_language():
+    from course_utils.slides.content import prepare
+    for lang, word in (("zh", "选讲"), ("en", "optional")):
+        nb = nbformat.read(REPO / "notebooks" / lang / "04-training.ipynb", as_version=4)
+        tagged = sum("optional" in c.metadata.get("tags", []) and
+                     c.metadata.get("slideshow", {}).get("slide_type") == "slide" for c in nb.cells)
+        deck = prepare(nb, lang=lang)
+        badges = [c for c in deck.cells if c.cell_type == "markdown"
+                  and f'class="deck-optional">{word}</span>' in c.source]
+        # a continued slide repeats its heading, badge included
+        assert tagged >= 2 and len(badges) >= tagged

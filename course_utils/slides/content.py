@@ -127,6 +127,22 @@ def link_decks(source: str, lang: str) -> str:
     return _NOTEBOOK_LINK.sub(swap, source)
 
 
+OPTIONAL_TAG = "optional"      # course_utils.timing: a topic outside the 90-minute core
+OPTIONAL_BADGE = ("选讲", "optional")
+
+
+def mark_optional(source: str, lang: str) -> str:
+    """A small badge after the slide's first heading, so the class sees that the
+    topic is outside the core plan (the speaker notes say the same)."""
+    lines = source.split("\n")
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith("#"):
+            lines[i] = (f"{line} <span class=\"deck-optional\">"
+                        f"{pick(*OPTIONAL_BADGE, lang)}</span>")
+            break
+    return "\n".join(lines)
+
+
 def prepare(nb, base_dir: Path | None = None, lang: str = "en"):
     """A copy of the notebook ready for slides (the file itself is left alone).
 
@@ -147,6 +163,8 @@ def prepare(nb, base_dir: Path | None = None, lang: str = "en"):
     for cell in nb.cells:
         solution = is_solution(cell)
         if cell.cell_type == "markdown":
+            if OPTIONAL_TAG in cell.metadata.get("tags", []) and slide_type(cell) == "slide":
+                cell.source = mark_optional(cell.source, lang)
             if base_dir is not None:
                 cell.source = embed_local_images(cell.source, base_dir)
             cell.source = link_decks(open_details(cell.source), lang)

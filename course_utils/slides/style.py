@@ -62,6 +62,8 @@ DECK_CSS = f"""
 .reveal table, .reveal .jp-RenderedHTMLCommon table {{ font-size: {TABLE_PX}px; }}
 .reveal .jp-RenderedHTMLCommon td, .reveal .jp-RenderedHTMLCommon th {{
   padding: 1px 8px; line-height: {LINE_HEIGHT["table"]}; }}
+.reveal .deck-optional {{ font-size: .45em; vertical-align: middle; padding: .1em .5em;
+  border-radius: .6em; background: #6d6d6d; color: #fff; font-weight: normal; }}
 .reveal .deck-live {{ font-size: {TEXT_PX}px; margin: .4em 0; padding: .4em .8em;
   border-left: 5px solid #1976d2; background: rgba(25, 118, 210, .08); }}
 """
