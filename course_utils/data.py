@@ -441,8 +441,14 @@ class InMemoryLoader:
         self.images = images.to(device)      # uint8 (N, 1, 28, 28): 4x smaller than float
         self.labels = labels.to(device)
         self.batch_size, self.shuffle, self.resize = batch_size, shuffle, resize
-        self.device = device
+        self.device, self.seed = device, seed
         self.generator = torch.Generator().manual_seed(seed) if seed is not None else None
+
+    def restart(self) -> None:
+        """Back to the first shuffle of ``seed``: a new training run sees the same
+        batches as the last one did (``train_ch6`` calls this unless it resumes)."""
+        if self.generator is not None:
+            self.generator.manual_seed(self.seed)
 
     def __len__(self) -> int:
         return -(-len(self.labels) // self.batch_size)
