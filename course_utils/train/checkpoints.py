@@ -230,8 +230,9 @@ def check_resume_plan(path, state: dict, lr: float, num_epochs: int, schedule: s
         else:
             notes.append(pick(f"提示：检查点 {path} 原计划训练 {old_epochs} 轮，已完成 {done} 轮；"
                               f"这次继续训练到第 {num_epochs} 轮。",
-                              f"Note: the checkpoint {path} was planned for {old_epochs} epochs "
-                              f"and holds {done}; this run goes on to epoch {num_epochs}."))
+                              f"Note: the checkpoint {path} was planned with num_epochs="
+                              f"{old_epochs} and {done} are done; this run goes on to epoch "
+                              f"{num_epochs}."))
     if isinstance(old_lr, (int, float)) and float(old_lr) != float(lr) and num_epochs > done:
         notes.append(pick(f"提示：前 {done} 轮用的是 lr={old_lr:g}；从第 {done + 1} 轮起用新的 "
                           f"lr={lr:g}（history.lr 记的是新的）。",
