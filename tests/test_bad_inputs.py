@@ -205,6 +205,54 @@ def _download_garbage(ctx):
     _download_next_to_own_file(ctx)
 
 
+def _env_dir_is_a_file(ctx):
+    """FASHION_MNIST_DIR names one of the files instead of their folder."""
+    good = _good_copy()
+    ctx.keep.update(good=good)
+    one = ctx.tmp / "train-images-idx3-ubyte.gz"
+    one.write_bytes(b"not even the data")
+    ctx.monkeypatch.setenv("FASHION_MNIST_DIR", str(one))
+    ctx.monkeypatch.setattr(data, "candidate_dirs",
+                            lambda: [Path(data.os.environ["FASHION_MNIST_DIR"]), good])
+    ctx.keep["found"] = data.ensure_dataset(allow_install=False, allow_download=False)
+
+
+def _folder_link_loop(ctx):
+    """data/ holds a link that points back to itself where a folder was expected."""
+    loop = ctx.tmp / "FashionMNIST"
+    loop.symlink_to(loop)
+    ctx.keep["good"] = _good_copy()
+    _before_good(ctx, loop)
+    ctx.keep["found"] = data.ensure_dataset(allow_install=False, allow_download=False)
+
+
+def _file_link_loop(ctx):
+    """One of the four files is a link that loops; the other three are good."""
+    folder = _copy_with(ctx, lambda raw: raw)
+    ctx.keep["damaged"].unlink()
+    ctx.keep["damaged"].symlink_to(ctx.keep["damaged"])
+    _before_good(ctx, folder)
+    ctx.keep["found"] = data.ensure_dataset(allow_install=False, allow_download=False)
+
+
+def good_copy_used(ctx):
+    assert ctx.keep["found"] == ctx.keep["good"], "the good copy further down was not used"
+
+
+def _lab_with_env_dir_a_file(ctx):
+    """`make lab` with FASHION_MNIST_DIR naming a file and no other copy: a note, no exit."""
+    from course_utils import lab
+    one = ctx.tmp / "t10k-labels-idx1-ubyte"
+    one.write_bytes(b"x")
+    _only(ctx, one)
+    ctx.monkeypatch.setattr(data, "install_debian_package", lambda: False)
+
+    def no_download(*args, **kwargs):
+        raise DataError(*data.HOW_TO_GET)
+    ctx.monkeypatch.setattr(data, "download", no_download)
+    lab._check_data()                      # returns: lessons 1-3 need no data
+
+
 def _data_cli_with_wrong_course_lang(ctx):
     """`COURSE_LANG=fr make data`: exit 1 and a message in both languages."""
     ctx.monkeypatch.setenv("COURSE_LANG", "fr")
@@ -682,6 +730,14 @@ CASES = [
          download_left_nothing, words_en="IncompleteRead"),
     Case("data: download with a wrong checksum", _download_garbage, DataError,
          download_left_nothing, words_en="wrong checksum"),
+    Case("data: FASHION_MNIST_DIR names a file", _env_dir_is_a_file, None, good_copy_used,
+         words_en="this is a file, not a folder"),
+    Case("data: a folder link that loops", _folder_link_loop, None, good_copy_used,
+         words_en="loops back on itself"),
+    Case("data: a file link that loops", _file_link_loop, None, good_copy_used,
+         words_en="loops back on itself"),
+    Case("make lab: FASHION_MNIST_DIR names a file, no other copy", _lab_with_env_dir_a_file,
+         None, words_en="Lessons 1-3 work without the data set"),
     Case("data: COURSE_LANG=fr for make data", _data_cli_with_wrong_course_lang, None,
          bilingual=True, words_en="COURSE_LANG must be"),
     # ---- types and values, each naming the parameter and the type it wants
