@@ -41,7 +41,7 @@ import torch
 import torch.nn.functional as F
 
 from .machine import cache_dir
-from .messages import DataError, LanguageError, get_lang, pick, whole_number
+from .messages import DataError, LanguageError, console_safe, get_lang, pick, whole_number
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -556,6 +556,7 @@ def main(argv=None) -> int:
     parser.add_argument("--no-install", action="store_true", help="never run apt-get")
     parser.add_argument("--no-download", action="store_true", help="never download")
     args = parser.parse_args(argv)
+    console_safe()
     try:
         get_lang()      # a wrong COURSE_LANG is said here, in both languages
         folder = ensure_dataset(not args.no_install, not args.no_download)

@@ -33,7 +33,7 @@ import socket
 import sys
 from pathlib import Path
 
-from .messages import CourseError, get_lang, pick
+from .messages import CourseError, console_safe, get_lang, pick
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LESSONS = "notebooks"            # the folder the lab opens on, inside the served root
@@ -198,6 +198,7 @@ def _check_data() -> None:
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    console_safe()
     if argv[:1] == ["--serve"]:
         return serve(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m course_utils.lab",

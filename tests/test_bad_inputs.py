@@ -702,6 +702,34 @@ def _entry(precision, seconds):
     return lambda key: json.dumps({key: {"precision": precision, "seconds": seconds}})
 
 
+GBK_RUN = """
+import torch
+from torch import nn
+from course_utils.data import InMemoryLoader
+from course_utils.train import train_ch6
+torch.manual_seed(0)
+net = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+images = torch.randint(0, 255, (128, 1, 28, 28), dtype=torch.uint8)
+labels = torch.randint(0, 10, (128,))
+data = InMemoryLoader(images, labels, 64, shuffle=True, seed=0)
+h = train_ch6(net, data, data, 2, 1e6, "cpu", live=False, precision="fp32")
+assert h.stop_reason == "diverged"
+"""
+
+
+def _gbk_console(ctx):
+    """A Chinese Windows console (GBK) has no "⚠️": the message is printed all the same."""
+    import os
+    import subprocess
+    import sys
+    env = {**os.environ, "PYTHONIOENCODING": "gbk", "COURSE_LANG": ctx.lang,
+           "VGG_COURSE_CACHE": str(ctx.tmp / "cache")}
+    done = subprocess.run([sys.executable, "-c", GBK_RUN], cwd=Path(__file__).parents[1],
+                          env=env, capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr.decode("gbk", "replace")[-2000:]
+    return next(line for line in done.stdout.decode("gbk").splitlines() if "[!]" in line)
+
+
 def _lab_serve_without_token(ctx):
     from course_utils import lab
     ctx.monkeypatch.delenv("JUPYTER_TOKEN", raising=False)
@@ -860,6 +888,8 @@ CASES = [
          None, measured_again_and_cache_mended, words_en="edited or damaged"),
     Case("precision.json: fp16 on a CPU", _precision_cache(_entry("fp16", {"fp16": 0.1})),
          None, measured_again_and_cache_mended, words_en="measuring again"),
+    Case("train: a GBK console without the warning sign", _gbk_console, None,
+         words_en="[!] Training stopped"),
     # ---- the lab never starts without a token
     Case("lab: empty token", _lab_token(""), words_en="does not start without one"),
     Case("lab: blank token", _lab_token("  "), words_en="does not start without one"),

@@ -28,7 +28,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ..messages import CourseError, TrainingError, describe, pick, whole_number
+from ..messages import CourseError, TrainingError, console_safe, describe, pick, whole_number
 from .checkpoints import (apply_checkpoint, check_checkpoint_path, check_resume_plan,
                           keep_aside, kept_aside_message, read_checkpoint, save_or_warn)
 from .device import layout_name, memory_format, sync, to_device, usable_device
@@ -497,6 +497,7 @@ def train_ch6(net, train_iter, test_iter, num_epochs, lr, device=None, *, init="
     elsewhere (at least every ``text_every`` seconds); ``False`` prints only the summary.
     """
     wall_start = time.perf_counter()
+    console_safe()                    # a console without "⚠️" shows "[!]", not a traceback
     num_epochs, lr = check_args(num_epochs, lr, init, precision, schedule, checkpoint, resume)
     device = usable_device(device)
     batch_shape = check_net_fits_data(net, train_iter)
