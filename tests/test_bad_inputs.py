@@ -730,6 +730,16 @@ def _gbk_console(ctx):
     return next(line for line in done.stdout.decode("gbk").splitlines() if "[!]" in line)
 
 
+def _long_cpu_run(precision):
+    """Any run counts as long here: the estimate line is what the student reads."""
+    def action(ctx):
+        from course_utils.train import memory
+        ctx.monkeypatch.setattr(memory, "LONG_RUN_SECONDS", 0)
+        return _note(_said_on_stdout(ctx, epochs=2, precision=precision),
+                     ("Estimate", "预计"))
+    return action
+
+
 def _lab_serve_without_token(ctx):
     from course_utils import lab
     ctx.monkeypatch.delenv("JUPYTER_TOKEN", raising=False)
@@ -888,6 +898,10 @@ CASES = [
          None, measured_again_and_cache_mended, words_en="edited or damaged"),
     Case("precision.json: fp16 on a CPU", _precision_cache(_entry("fp16", {"fp16": 0.1})),
          None, measured_again_and_cache_mended, words_en="measuring again"),
+    Case("train: a long CPU run, precision measured", _long_cpu_run("auto"), None,
+         history_returned, words_en="of memory"),
+    Case("train: a long CPU run, precision as asked", _long_cpu_run("fp32"), None,
+         history_returned, words_en="on this CPU"),
     Case("train: a GBK console without the warning sign", _gbk_console, None,
          words_en="[!] Training stopped"),
     # ---- the lab never starts without a token

@@ -33,8 +33,9 @@ from .checkpoints import (apply_checkpoint, check_checkpoint_path, check_resume_
                           keep_aside, kept_aside_message, read_checkpoint, save_or_warn)
 from .device import layout_name, memory_format, sync, to_device, usable_device
 from .live import LiveView, fmt_seconds
+from . import memory
 from .memory import reuse_freed_memory
-from .precision import autocast, check_precision, choose_precision
+from .precision import PROBE_MAX_BATCH, autocast, check_precision, choose_precision
 
 INITS = ("xavier", "kaiming", None)
 SCHEDULES = ("constant", "cosine")
@@ -325,6 +326,7 @@ class _EpochLoop:
         self.good = None                     # (epochs done, weights, optimizer) to go back to
         self.saved_epochs = None             # epochs in the checkpoint file this run wrote/resumed
         self.saved_file = None               # (inode, size, mtime) of that file, to notice another
+        self.estimate = None                 # called once with seconds per example, if wanted
 
     def remember_good_state(self, epochs_done: int) -> None:
         """Keep a copy of the weights as they are now, known to be finite."""
@@ -377,6 +379,11 @@ class _EpochLoop:
             correct += batch_correct
             seen, batch = seen + y.shape[0], batch + 1
             self.examples += y.shape[0]
+            if self.estimate is not None and batch in (1, 2):
+                if batch == 2:   # the first batch warms up: time the second
+                    self.estimate((time.perf_counter() - first_done) / y.shape[0])
+                    self.estimate = None
+                first_done = time.perf_counter()
             if self.read_every_batch or batch in self.report_at:
                 loss, acc = loss_sum.item() / seen, correct.item() / seen   # (a GPU sync)
                 partial.update(train_loss=loss, train_acc=acc,
@@ -538,6 +545,8 @@ def train_ch6(net, train_iter, test_iter, num_epochs, lr, device=None, *, init="
             history.metrics = apply_checkpoint(state, net, loop.optimizer, train_iter, lr)
             loop.saved_epochs = len(history.metrics)      # the file is this run's from here
             loop.saved_file = _file_identity(Path(checkpoint))
+        if device.type == "cpu" and len(history.metrics) < num_epochs:
+            _plan_estimate(loop, choice, batch_shape, test_iter, num_epochs - len(history.metrics))
         view.open(first_epoch=len(history.metrics))
         with reuse_freed_memory(device.type == "cpu"):
             _run_epochs(loop, history, test_iter, num_epochs, checkpoint)
@@ -556,6 +565,44 @@ def train_ch6(net, train_iter, test_iter, num_epochs, lr, device=None, *, init="
         view.close()
         net.eval()
     return _finish(history, loop, wall_start)
+
+
+def _examples(loader, batch: int) -> int:
+    n = getattr(loader, "num_examples", None)
+    if isinstance(n, int):
+        return n
+    try:
+        return len(loader) * batch
+    except TypeError:
+        return 0
+
+
+def _plan_estimate(loop: _EpochLoop, choice, batch_shape, test_iter, epochs_to_go: int) -> None:
+    """Before a long run on a CPU: one line with the time and memory it will take.
+
+    From the precision probe's timing when there is one, else from the run's own
+    second batch."""
+    batch = batch_shape[0]
+    # testing costs about a third of training per example (no backward pass, no update)
+    to_go = epochs_to_go * (_examples(loop.train_iter, batch) + _examples(test_iter, batch) / 3)
+
+    def say(seconds_per_example: float) -> None:
+        seconds = seconds_per_example * to_go
+        if seconds < memory.LONG_RUN_SECONDS:
+            return
+        try:
+            fixed, per_example = memory.training_bytes(loop.net, batch_shape[1:])
+        except Exception:                  # an estimate is never worth stopping a run
+            return
+        line = memory.estimate_line(seconds, fixed + per_example * batch, memory.available_bytes())
+        loop.history.notes.append(line)
+        print(line, flush=True)
+
+    probed = choice.seconds.get(choice.precision) if isinstance(choice.seconds, dict) else None
+    if probed:
+        say(probed / min(batch, PROBE_MAX_BATCH))
+    else:
+        loop.estimate = say
 
 
 def _run_epochs(loop: _EpochLoop, history: History, test_iter, num_epochs: int,
