@@ -499,11 +499,12 @@ def test_a_probe_in_which_every_format_failed_is_not_cached(monkeypatch):
 
     def broken(*args, **kwargs):
         raise RuntimeError("no kernel for this format")
+    real = P._time_steps
     monkeypatch.setattr(P, "_time_steps", broken)
     choice = T.choose_precision(tiny_net(), (64, 1, 28, 28), torch.device("cpu"))
     assert choice.precision == "fp32" and not any(choice.seconds.values())
     assert not (P.cache_dir() / "precision.json").exists()
-    monkeypatch.undo()
+    monkeypatch.setattr(P, "_time_steps", real)     # (undo() would drop the private cache too)
     again = T.choose_precision(tiny_net(), (64, 1, 28, 28), torch.device("cpu"))
     assert not again.cached and again.seconds["fp32"] is not None   # measured, not read back
 
