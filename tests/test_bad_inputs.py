@@ -547,15 +547,14 @@ def _another_run_between_epochs(ctx):
 
 
 def _resume_with_a_new_lr(ctx):
-    path = _checkpoint_of_one_epoch(ctx)
-    import torch
     from course_utils.train import read_checkpoint
+
+    path = _checkpoint_of_one_epoch(ctx)
     net = _tiny_net()
     ctx.keep["epoch1"] = read_checkpoint(path, net)["model"]
     # a learning rate too small to move anything: epoch 2 ends where epoch 1 did
     text = _said_on_stdout(ctx, net=net, epochs=2, lr=1e-12, checkpoint=path, resume=True)
     ctx.keep["after"] = {k: v.clone() for k, v in net.state_dict().items()}
-    del torch
     return _note(text, ("Note: the first", "提示：前"))
 
 
@@ -578,11 +577,14 @@ def _resume_with_another_plan(**kw):
 
 
 def _checkpoint_with_bad_rng(value):
+    """``value``: what the checkpoint holds as torch's random state; "7 zero bytes" is a
+    tensor of the right type and the wrong size."""
     def action(ctx):
         import torch
         path = _checkpoint_of_one_epoch(ctx)
         state = torch.load(path, weights_only=True)
-        state["torch_rng"] = value
+        state["torch_rng"] = (torch.zeros(7, dtype=torch.uint8) if value == "7 zero bytes"
+                              else value)
         torch.save(state, path)
         ctx.keep["checkpoint"] = (path, path.read_bytes())
         _train(ctx, epochs=2, checkpoint=path, resume=True)
@@ -652,6 +654,11 @@ def _net_returning_a_tuple(ctx):
         def forward(self, x):
             return self.body(x), x.mean()
     _train(ctx, net=WithExtra())
+
+
+def _net_without_parameters(ctx):
+    from torch import nn
+    _train(ctx, net=nn.Sequential(nn.Flatten()))
 
 
 def _cpu_out_of_memory(ctx):
@@ -869,8 +876,7 @@ CASES = [
     Case("train: resume with another schedule",
          _resume_with_another_plan(epochs=1, schedule="constant"), TrainingError,
          checkpoint_and_weights_kept, words_en="continue with schedule='cosine'"),
-    Case("train: checkpoint with a damaged random state",
-         _checkpoint_with_bad_rng(__import__("torch").zeros(7, dtype=__import__("torch").uint8)),
+    Case("train: checkpoint with a damaged random state", _checkpoint_with_bad_rng("7 zero bytes"),
          TrainingError, checkpoint_and_weights_kept, words_en="random state (torch_rng)"),
     Case("train: checkpoint with text as its random state", _checkpoint_with_bad_rng("seed 0"),
          TrainingError, checkpoint_and_weights_kept, words_en="is damaged"),
@@ -881,8 +887,7 @@ CASES = [
          same_numbers_twice),
     Case("train: a net that returns a tuple", _net_returning_a_tuple, CourseError,
          weights_unchanged, words_en="return just the scores"),
-    Case("train: a net without parameters",
-         lambda ctx: _train(ctx, net=__import__("torch").nn.Sequential()), CourseError,
+    Case("train: a net without parameters", _net_without_parameters, CourseError,
          weights_unchanged, words_en="no parameters to train"),
     Case("train: the CPU runs out of memory", _cpu_out_of_memory, TrainingError,
          weights_unchanged, words_en="Out of memory (RAM)"),

@@ -14,7 +14,13 @@ learned:
 * **freed memory is reused** on Linux CPUs (see ``memory``);
 * **a diverging loss** stops training and puts back the last good weights;
   Ctrl-C (the notebook's stop button) keeps everything done so far; a checkpoint
-  that cannot be written is a warning, not the end of the run.
+  that cannot be written is a warning, not the end of the run;
+* **no checkpoint overwritten by surprise**: one this run did not write (an old
+  one under ``resume=False``, or another run's) is moved aside and said; a resume
+  uses the new ``lr`` and says so, and refuses a schedule that cannot continue;
+* **the same numbers when the cell is run again**: the loader's shuffle restarts
+  from its seed on every fresh run; ``num_epochs=0`` leaves the weights alone;
+* **before a long CPU run**, one line with the time and memory it will take.
 """
 
 from __future__ import annotations
@@ -85,6 +91,8 @@ class History:
     steps only, data loading and testing left out); ``wall_examples_per_sec``
     counts the wall clock of the whole call. ``stop_reason`` is ``"finished"``,
     ``"diverged"`` or ``"interrupted"``; ``message`` explains an early stop.
+    ``notes`` holds what was decided for the student and said (a new lr on resume,
+    an old checkpoint moved aside, the estimate before a long CPU run).
     """
 
     metrics: list[dict] = field(default_factory=list)
