@@ -504,6 +504,24 @@ def old_checkpoint_kept_beside(ctx):
     assert not ctx.keep["history"].warnings, ctx.keep["history"].warnings
 
 
+def _old_checkpoint_that_cannot_move(ctx):
+    from course_utils.train import checkpoints
+    path = _checkpoint_of_one_epoch(ctx)
+
+    def refuse(src, dst):
+        raise PermissionError(13, "Permission denied", str(src))
+    ctx.monkeypatch.setattr(checkpoints.os, "rename", refuse)
+    _said_on_stdout(ctx, epochs=2, checkpoint=path)
+    return ctx.keep["history"].warnings[0]
+
+
+def old_checkpoint_untouched(ctx):
+    path, saved = ctx.keep["checkpoint"]
+    assert path.read_bytes() == saved, "the old checkpoint was overwritten"
+    history = ctx.keep["history"]
+    assert history.stop_reason == "finished" and len(history.metrics) == 2
+
+
 def _two_runs_save_at_once(ctx):
     """While this run writes its checkpoint, another run saves to the same path."""
     import torch
@@ -860,6 +878,8 @@ CASES = [
     # ---- checkpoints: never overwritten by surprise, never half-written by two runs
     Case("train: resume=False over an existing checkpoint", _over_an_old_checkpoint, None,
          old_checkpoint_kept_beside, words_en="moved to"),
+    Case("train: an old checkpoint that cannot be moved aside", _old_checkpoint_that_cannot_move,
+         None, old_checkpoint_untouched, words_en="so as not to overwrite it"),
     Case("train: two runs save to one checkpoint at the same moment", _two_runs_save_at_once,
          None, old_checkpoint_kept_beside, words_en="moved to"),
     Case("train: another run writes the checkpoint between two epochs",

@@ -86,6 +86,15 @@ def keep_aside(path) -> Path:
     return backup
 
 
+def not_kept_aside_warning(path, err: OSError) -> str:
+    reason = err.strerror or type(err).__name__
+    return pick(f"⚠️ {path} 里的检查点不是这次训练写的，而且无法把它移开（{reason}）：为了不覆盖它，"
+                "这一轮没有存盘，训练继续。请换一个 checkpoint 路径，或自己移走那个文件。",
+                f"⚠️ The checkpoint {path} was not written by this run and cannot be moved "
+                f"aside ({reason}): so as not to overwrite it, this epoch is not saved; "
+                "training goes on. Use another checkpoint path, or move that file yourself.")
+
+
 def kept_aside_message(path, backup, another_run: bool = False) -> str:
     if another_run:
         return pick(f"提示：在这次训练的两轮之间，另一个训练也写了 {path}。它的检查点没有被覆盖："

@@ -36,7 +36,8 @@ from torch import nn
 
 from ..messages import CourseError, TrainingError, console_safe, describe, pick, whole_number
 from .checkpoints import (apply_checkpoint, check_checkpoint_path, check_resume_plan,
-                          keep_aside, kept_aside_message, read_checkpoint, save_or_warn)
+                          keep_aside, kept_aside_message, not_kept_aside_warning,
+                          read_checkpoint, save_or_warn)
 from .device import layout_name, memory_format, sync, to_device, usable_device
 from .live import LiveView, fmt_seconds
 from . import memory
@@ -644,16 +645,18 @@ def _save(loop: _EpochLoop, history: History, checkpoint) -> None:
     overwritten (resume=False over an old one, or another run saving to the same path)."""
     path = Path(checkpoint)
     found = _file_identity(path)
-    try:
-        if found is not None and found != loop.saved_file:
+    warning = None
+    if found is not None and found != loop.saved_file:
+        try:
             backup = keep_aside(path)
             history.notes.append(kept_aside_message(path, backup, loop.saved_file is not None))
             print(history.notes[-1], flush=True)
-    except OSError:
-        pass                         # cannot move it: save_or_warn below says why it cannot write
-    plan = {"lr": loop.lr, "num_epochs": history.num_epochs, "schedule": loop.schedule}
-    warning = save_or_warn(checkpoint, loop.net, loop.optimizer, history.metrics,
-                           loop.lr, loop.train_iter, plan)
+        except OSError as err:       # it cannot be moved: better this epoch unsaved than it lost
+            warning = not_kept_aside_warning(path, err)
+    if warning is None:
+        plan = {"lr": loop.lr, "num_epochs": history.num_epochs, "schedule": loop.schedule}
+        warning = save_or_warn(checkpoint, loop.net, loop.optimizer, history.metrics,
+                               loop.lr, loop.train_iter, plan)
     if warning:
         history.warnings.append(warning)
         print(warning, flush=True)
