@@ -22,6 +22,7 @@ is what makes d2l's loader hang or crawl on small machines, macOS and Windows.
 from __future__ import annotations
 
 import argparse
+import errno
 import gzip
 import hashlib
 import http.client
@@ -40,7 +41,7 @@ import torch
 import torch.nn.functional as F
 
 from .machine import cache_dir
-from .messages import DataError, LanguageError, get_lang, pick, whole_number
+from .messages import DataError, LanguageError, console_safe, get_lang, pick, whole_number
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -141,6 +142,29 @@ def _no_permission(path: Path, folder: bool = False) -> FileProblem:
                        f"chmod a+r {path}), or point FASHION_MNIST_DIR at another copy.")
 
 
+def _not_a_folder(path: Path) -> FileProblem:
+    return FileProblem(path, f"这是一个文件，不是文件夹（请指向它所在的文件夹 {path.parent}）",
+                       f"this is a file, not a folder (name its folder, {path.parent}, instead)",
+                       "FASHION_MNIST_DIR 要指向存放 4 个文件的文件夹，而不是其中一个文件。",
+                       "FASHION_MNIST_DIR must name the folder that holds the 4 files, not "
+                       "one of them.")
+
+
+def _link_loop(path: Path) -> FileProblem:
+    return FileProblem(path, "这个符号链接绕成了一个圈（最终指回它自己）",
+                       "this symbolic link loops back on itself",
+                       f"请删除或改正这个链接（ls -l {path} 可以看到它指向哪里）。",
+                       f"Remove or fix the link (ls -l {path} shows where it points).")
+
+
+def _loops(path: Path) -> bool:
+    try:
+        os.stat(path)
+    except OSError as err:
+        return err.errno == errno.ELOOP
+    return False
+
+
 def _read_raw(path: Path) -> bytes:
     """The file's bytes, decompressed when it ends in ``.gz``."""
     try:
@@ -229,6 +253,13 @@ def _file_in(folder: Path, name: str) -> Path | None:
     return None
 
 
+def _looping_file(folder: Path, name: str) -> Path | None:
+    for candidate in (folder / name, folder / f"{name}.gz"):
+        if candidate.is_symlink() and _loops(candidate):
+            return candidate
+    return None
+
+
 def check_dataset_dir(folder: Path) -> None:
     """Raise :class:`FileProblem` unless ``folder`` holds four good files."""
     folder = Path(folder)
@@ -236,7 +267,19 @@ def check_dataset_dir(folder: Path) -> None:
         os.listdir(folder)
     except PermissionError:
         raise _no_permission(folder, folder=True) from None
+    except NotADirectoryError:
+        raise _not_a_folder(folder) from None
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise _link_loop(folder) from None
+        raise FileProblem(folder, f"无法打开这个文件夹（{err.strerror or err}）",
+                          f"this folder cannot be opened ({err.strerror or err})",
+                          "请检查它，或用 FASHION_MNIST_DIR 指向另一份。",
+                          "Check it, or point FASHION_MNIST_DIR at another copy.") from None
     missing = [name for name in FILES if _file_in(folder, name) is None]
+    looping = [_looping_file(folder, name) for name in missing]
+    if any(looping):
+        raise _link_loop(next(p for p in looping if p))
     if missing:
         raise FileProblem(folder / missing[0], "缺少这个文件", "this file is missing",
                           "请补齐 4 个文件。", "Add the missing files.")
@@ -441,8 +484,14 @@ class InMemoryLoader:
         self.images = images.to(device)      # uint8 (N, 1, 28, 28): 4x smaller than float
         self.labels = labels.to(device)
         self.batch_size, self.shuffle, self.resize = batch_size, shuffle, resize
-        self.device = device
+        self.device, self.seed = device, seed
         self.generator = torch.Generator().manual_seed(seed) if seed is not None else None
+
+    def restart(self) -> None:
+        """Back to the first shuffle of ``seed``: a new training run sees the same
+        batches as the last one did (``train_ch6`` calls this unless it resumes)."""
+        if self.generator is not None:
+            self.generator.manual_seed(self.seed)
 
     def __len__(self) -> int:
         return -(-len(self.labels) // self.batch_size)
@@ -507,6 +556,7 @@ def main(argv=None) -> int:
     parser.add_argument("--no-install", action="store_true", help="never run apt-get")
     parser.add_argument("--no-download", action="store_true", help="never download")
     args = parser.parse_args(argv)
+    console_safe()
     try:
         get_lang()      # a wrong COURSE_LANG is said here, in both languages
         folder = ensure_dataset(not args.no_install, not args.no_download)

@@ -2,17 +2,22 @@
 
 What it does, and why:
 
-* **A token every time.** A random token (``secrets.token_urlsafe``) is made for
-  each start and given on the command line (``--IdentityProvider.token``), which
-  wins over any user configuration: a ``jupyter_server_config.py`` that sets an
-  empty token cannot turn authentication off for the course. An empty token is
-  refused before anything starts.
+* **A token every time, never on a command line.** A random token
+  (``secrets.token_urlsafe``) is made for each start and handed over in the
+  environment (``JUPYTER_TOKEN``), which only this user can read, not in the
+  arguments that ``ps`` shows everyone. This module, run as ``--serve``, takes it
+  out of the environment (the kernels do not inherit it) and gives it to Jupyter
+  as command-line-level configuration (``IdentityProvider.token``) inside the
+  process, which wins over any user configuration: a ``jupyter_server_config.py``
+  that sets an empty token cannot turn authentication off for the course. An
+  empty token is refused before anything starts.
 * **Only this computer.** ``--ServerApp.ip=127.0.0.1``, whatever the config says.
 * **Figures that load.** The lessons link their figures as ``../../Images/x.svg``
   (so the same links work on GitHub); serving the repository root and opening the
   lab on ``notebooks/`` keeps those links inside what the server may show.
-* **The address, in the student's language**, with the token, printed before the
-  server starts; the port is checked first so the address printed is the real one.
+* **The address, in the student's language**, with the token, printed once the
+  server is listening: the port it really holds (two labs started at once never
+  print the same one) and the ``base_url`` a user configuration may set.
 * Root (containers, CI) needs ``--allow-root``; it is added only then.
 
 Run ``python -m course_utils.lab --help`` for the options (``make lab PORT=9999``
@@ -28,7 +33,7 @@ import socket
 import sys
 from pathlib import Path
 
-from .messages import CourseError, get_lang, pick
+from .messages import CourseError, console_safe, get_lang, pick
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LESSONS = "notebooks"            # the folder the lab opens on, inside the served root
@@ -73,15 +78,21 @@ def choose_port(first: int) -> int:
                       "another, e.g. make lab PORT=9999.")
 
 
+TOKEN_VAR = "JUPYTER_TOKEN"
+
+
 def lab_command(port: int, token: str, open_browser: bool = True) -> list[str]:
-    """The exact command that starts the course's JupyterLab."""
-    cmd = [sys.executable, "-m", "jupyterlab",
+    """The exact command that starts the course's JupyterLab (the token is not in it:
+    see :func:`lab_env`)."""
+    check_token(token)
+    cmd = [sys.executable, "-m", "course_utils.lab", "--serve",
            f"--ServerApp.root_dir={REPO_ROOT}",
            f"--LabApp.default_url=/lab/tree/{LESSONS}",
            f"--ServerApp.ip={HOST}",
            f"--ServerApp.port={port}",
-           "--ServerApp.port_retries=0",      # the port printed is the port used
-           f"--IdentityProvider.token={check_token(token)}"]
+           # taken meanwhile (another lab started at the same moment): the next free
+           # one; the address is printed from the port really held
+           f"--ServerApp.port_retries={PORT_TRIES}"]
     if not open_browser:
         cmd.append("--no-browser")
     if hasattr(os, "geteuid") and os.geteuid() == 0:
@@ -89,8 +100,87 @@ def lab_command(port: int, token: str, open_browser: bool = True) -> list[str]:
     return cmd
 
 
-def lab_url(port: int, token: str) -> str:
-    return f"http://{HOST}:{port}/lab/tree/{LESSONS}?token={token}"
+def lab_env(token: str, environ=None) -> dict:
+    """The environment for :func:`lab_command`: the token travels here, not in argv."""
+    env = dict(os.environ if environ is None else environ)
+    env[TOKEN_VAR] = check_token(token)
+    return env
+
+
+def lab_url(port: int, token: str, base_url: str = "/") -> str:
+    base = "/" + base_url.strip("/") + "/" if base_url.strip("/") else "/"
+    return f"http://{HOST}:{port}{base}lab/tree/{LESSONS}?token={token}"
+
+
+def _address_message(url: str) -> str:
+    return pick(f"\n课程在这里打开（地址里带着访问令牌，只对本机有效）：\n    {url}\n"
+                "按 Ctrl-C 两次停止。\n",
+                f"\nThe course opens here (the address carries its access token; this "
+                f"computer only):\n    {url}\nPress Ctrl-C twice to stop.\n")
+
+
+def _bound_port(serverapp) -> int | None:
+    """The port the server really listens on, or ``None`` when it could not bind."""
+    sockets = getattr(getattr(serverapp, "http_server", None), "_sockets", None) or {}
+    for sock in sockets.values():
+        return sock.getsockname()[1]
+    return None
+
+
+def _retry_taken_ports(serverapp) -> None:
+    """Jupyter checks its port early but binds later: a lab started at the same moment
+    can take it in between. Then bind the next free port instead of giving up."""
+    bind = serverapp._bind_http_server_tcp
+
+    def bind_or_next() -> bool:
+        for _ in range(PORT_TRIES):
+            if bind():
+                return True
+            serverapp.port += 1
+        return False
+    serverapp._bind_http_server_tcp = bind_or_next
+
+
+def serve(jupyter_args: list[str]) -> int:
+    """Run JupyterLab in this process with the token from the environment, and print
+    the address once the server is listening."""
+    from jupyterlab.labapp import LabApp
+
+    try:
+        token = check_token(os.environ.pop(TOKEN_VAR, None))   # kernels do not inherit it
+    except CourseError as err:
+        print(err, file=sys.stderr)
+        return 1
+    no_port = pick("JupyterLab 没能占用端口（也许另一个程序刚刚占用了它）：请再运行一次 make lab，"
+                   "或换一个端口，例如 make lab PORT=9999。",
+                   "JupyterLab could not take a port (another program may have just taken "
+                   "it): run make lab again, or choose another port, e.g. make lab PORT=9999.")
+    try:
+        serverapp = LabApp.initialize_server(argv=[*jupyter_args,
+                                                   f"--IdentityProvider.token={token}"])
+    except SystemExit as stop:
+        if stop.code:
+            print(no_port, file=sys.stderr, flush=True)
+        return stop.code if isinstance(stop.code, int) else 1
+    _retry_taken_ports(serverapp)
+    said = []
+
+    def say_address():
+        port = _bound_port(serverapp)
+        if port is not None:
+            said.append(port)
+            print(_address_message(lab_url(port, token, serverapp.base_url)), flush=True)
+
+    # queued after the server's own bind callback, so it runs once the port is held
+    serverapp.io_loop.add_callback(say_address)
+    try:
+        serverapp.start()
+    except SystemExit as stop:
+        if not said:
+            print(no_port, file=sys.stderr, flush=True)
+            return 1
+        return stop.code if isinstance(stop.code, int) else 0
+    return 0
 
 
 def _check_data() -> None:
@@ -107,6 +197,10 @@ def _check_data() -> None:
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    console_safe()
+    if argv[:1] == ["--serve"]:
+        return serve(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m course_utils.lab",
                                       description="Open the course in JupyterLab (with a token).")
     parser.add_argument("--port", type=int, default=8888, help="first port to try (default 8888)")
@@ -124,20 +218,16 @@ def main(argv=None) -> int:
     except CourseError as err:            # LanguageError included: said in both languages
         print(err, file=sys.stderr)
         return 1
-    print(pick(f"\n课程在这里打开（地址里带着访问令牌，只对本机有效）：\n    {lab_url(port, token)}\n"
-               "按 Ctrl-C 两次停止。\n",
-               f"\nThe course opens here (the address carries its access token; this "
-               f"computer only):\n    {lab_url(port, token)}\nPress Ctrl-C twice to stop.\n"),
-          flush=True)
-    return run(cmd)
+    # the address is printed by the server itself, once it listens (see serve)
+    return run(cmd, lab_env(token))
 
 
-def run(cmd: list[str]) -> int:
+def run(cmd: list[str], env: dict) -> int:
     """Become Jupyter: Ctrl-C, exit codes and signals then reach it directly."""
     if os.name == "posix":
-        os.execv(cmd[0], cmd)            # does not return
+        os.execve(cmd[0], cmd, env)      # does not return
     import subprocess                    # pragma: no cover - Windows has no exec
-    return subprocess.call(cmd)
+    return subprocess.call(cmd, env=env)
 
 
 if __name__ == "__main__":

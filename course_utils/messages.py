@@ -8,8 +8,10 @@ show one short sentence in its own language instead of a traceback.
 
 from __future__ import annotations
 
+import codecs
 import math
 import os
+import sys
 
 LANGS = ("zh", "en")
 
@@ -200,3 +202,41 @@ def show_errors_briefly(lang: str | None = None) -> bool:
 
     shell.set_custom_exc((CourseError,), _handler)
     return True
+
+
+# ---------------------------------------------------------------- consoles that lack a symbol
+
+
+# What a console that cannot show a symbol (a Chinese Windows console in GBK has no
+# emoji) prints instead; anything else it lacks becomes "?".
+SYMBOL_TEXT = {"\u26a0": "[!]", "\ufe0f": "", "\u23f9": "[stop]", "\u2705": "[ok]",
+               "\u274c": "[x]", "\u2022": "*"}
+
+
+def _symbols_as_text(err: UnicodeEncodeError):
+    if not isinstance(err, UnicodeEncodeError):
+        raise err
+    bad = err.object[err.start:err.end]
+    return "".join(SYMBOL_TEXT.get(ch, "?") for ch in bad), err.end
+
+
+codecs.register_error("course-text", _symbols_as_text)
+
+
+def console_safe(*streams) -> None:
+    """Let stdout/stderr print a message whatever the console's encoding: a symbol it
+    cannot show ("⚠️" on a GBK console) is written as text ("[!]") instead of raising
+    UnicodeEncodeError and losing the message. Consoles that can show it are untouched."""
+    for stream in streams or (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None)
+        if not encoding or not hasattr(stream, "reconfigure"):
+            continue
+        try:
+            "".join(SYMBOL_TEXT).encode(encoding)
+        except UnicodeEncodeError:
+            try:
+                stream.reconfigure(errors="course-text")
+            except (ValueError, OSError):   # a stream that cannot change: leave it
+                pass
+        except LookupError:
+            pass

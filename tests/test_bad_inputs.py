@@ -205,6 +205,54 @@ def _download_garbage(ctx):
     _download_next_to_own_file(ctx)
 
 
+def _env_dir_is_a_file(ctx):
+    """FASHION_MNIST_DIR names one of the files instead of their folder."""
+    good = _good_copy()
+    ctx.keep.update(good=good)
+    one = ctx.tmp / "train-images-idx3-ubyte.gz"
+    one.write_bytes(b"not even the data")
+    ctx.monkeypatch.setenv("FASHION_MNIST_DIR", str(one))
+    ctx.monkeypatch.setattr(data, "candidate_dirs",
+                            lambda: [Path(data.os.environ["FASHION_MNIST_DIR"]), good])
+    ctx.keep["found"] = data.ensure_dataset(allow_install=False, allow_download=False)
+
+
+def _folder_link_loop(ctx):
+    """data/ holds a link that points back to itself where a folder was expected."""
+    loop = ctx.tmp / "FashionMNIST"
+    loop.symlink_to(loop)
+    ctx.keep["good"] = _good_copy()
+    _before_good(ctx, loop)
+    ctx.keep["found"] = data.ensure_dataset(allow_install=False, allow_download=False)
+
+
+def _file_link_loop(ctx):
+    """One of the four files is a link that loops; the other three are good."""
+    folder = _copy_with(ctx, lambda raw: raw)
+    ctx.keep["damaged"].unlink()
+    ctx.keep["damaged"].symlink_to(ctx.keep["damaged"])
+    _before_good(ctx, folder)
+    ctx.keep["found"] = data.ensure_dataset(allow_install=False, allow_download=False)
+
+
+def good_copy_used(ctx):
+    assert ctx.keep["found"] == ctx.keep["good"], "the good copy further down was not used"
+
+
+def _lab_with_env_dir_a_file(ctx):
+    """`make lab` with FASHION_MNIST_DIR naming a file and no other copy: a note, no exit."""
+    from course_utils import lab
+    one = ctx.tmp / "t10k-labels-idx1-ubyte"
+    one.write_bytes(b"x")
+    _only(ctx, one)
+    ctx.monkeypatch.setattr(data, "install_debian_package", lambda: False)
+
+    def no_download(*args, **kwargs):
+        raise DataError(*data.HOW_TO_GET)
+    ctx.monkeypatch.setattr(data, "download", no_download)
+    lab._check_data()                      # returns: lessons 1-3 need no data
+
+
 def _data_cli_with_wrong_course_lang(ctx):
     """`COURSE_LANG=fr make data`: exit 1 and a message in both languages."""
     ctx.monkeypatch.setenv("COURSE_LANG", "fr")
@@ -418,6 +466,311 @@ def _cli(*argv, env=None):
     return action
 
 
+def _checkpoint_of_one_epoch(ctx, name="vgg.pt", **kw):
+    """A checkpoint written by an earlier run (1 epoch), kept in ctx for the check."""
+    path = ctx.tmp / name
+    _train(SimpleNamespace(tmp=ctx.tmp, monkeypatch=ctx.monkeypatch, keep={}),
+           checkpoint=path, **kw)
+    ctx.keep["checkpoint"] = (path, path.read_bytes())
+    return path
+
+
+def _said_on_stdout(ctx, **kw):
+    """Train, and return what train_ch6 printed (a note is the student's message)."""
+    import contextlib
+    import io
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        ctx.keep["history"] = _train(ctx, **kw)
+    return out.getvalue()
+
+
+def _note(text, start):
+    return next(line for line in text.splitlines() if line.startswith(start))
+
+
+def _over_an_old_checkpoint(ctx):
+    path = _checkpoint_of_one_epoch(ctx)
+    text = _said_on_stdout(ctx, epochs=1, checkpoint=path)
+    return _note(text, ("Note", "提示"))
+
+
+def old_checkpoint_kept_beside(ctx):
+    import torch
+    path, saved = ctx.keep["checkpoint"]
+    beside = [p for p in path.parent.glob("vgg.*.pt")]
+    assert len(beside) == 1 and beside[0].read_bytes() == saved, "the old checkpoint was lost"
+    assert torch.load(path, weights_only=True)["epoch"] == len(ctx.keep["history"].metrics)
+    assert not ctx.keep["history"].warnings, ctx.keep["history"].warnings
+
+
+def _old_checkpoint_that_cannot_move(ctx):
+    from course_utils.train import checkpoints
+    path = _checkpoint_of_one_epoch(ctx)
+
+    def refuse(src, dst):
+        raise PermissionError(13, "Permission denied", str(src))
+    ctx.monkeypatch.setattr(checkpoints.os, "rename", refuse)
+    _said_on_stdout(ctx, epochs=2, checkpoint=path)
+    return ctx.keep["history"].warnings[0]
+
+
+def old_checkpoint_untouched(ctx):
+    path, saved = ctx.keep["checkpoint"]
+    assert path.read_bytes() == saved, "the old checkpoint was overwritten"
+    history = ctx.keep["history"]
+    assert history.stop_reason == "finished" and len(history.metrics) == 2
+
+
+def _two_runs_save_at_once(ctx):
+    """While this run writes its checkpoint, another run saves to the same path."""
+    import torch
+    from course_utils.train import checkpoints
+
+    path = _checkpoint_of_one_epoch(ctx)
+    other = _tiny_net(channels=8)
+    real_save = torch.save
+
+    def save_then_the_other_run_saves(obj, f, *args, **kwargs):
+        real_save(obj, f, *args, **kwargs)
+        if not ctx.keep.get("other_saved"):
+            ctx.keep["other_saved"] = True
+            checkpoints.save_checkpoint(path, other, torch.optim.SGD(other.parameters(), lr=0.1),
+                                        [], 0.1)
+    ctx.monkeypatch.setattr(torch, "save", save_then_the_other_run_saves)
+    text = _said_on_stdout(ctx, epochs=1, checkpoint=path)
+    assert ctx.keep["other_saved"]
+    return _note(text, ("Note", "提示"))
+
+
+def _another_run_between_epochs(ctx):
+    """Another run saves to this run's checkpoint path between its epochs 1 and 2."""
+    import torch
+    from course_utils.train import checkpoints, loop
+
+    path = ctx.tmp / "vgg.pt"
+    other = _tiny_net(channels=8)
+    real_eval = loop.evaluate_accuracy
+    calls = []
+
+    def evaluate_then_the_other_run_saves(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:            # epoch 2 is tested: this run saved epoch 1 already
+            checkpoints.save_checkpoint(path, other, torch.optim.SGD(other.parameters(), lr=0.1),
+                                        [], 0.1)
+            ctx.keep["checkpoint"] = (path, path.read_bytes())
+        return real_eval(*args, **kwargs)
+    ctx.monkeypatch.setattr(loop, "evaluate_accuracy", evaluate_then_the_other_run_saves)
+    return _note(_said_on_stdout(ctx, epochs=2, checkpoint=path), ("Note", "提示"))
+
+
+def _resume_with_a_new_lr(ctx):
+    from course_utils.train import read_checkpoint
+
+    path = _checkpoint_of_one_epoch(ctx)
+    net = _tiny_net()
+    ctx.keep["epoch1"] = read_checkpoint(path, net)["model"]
+    # a learning rate too small to move anything: epoch 2 ends where epoch 1 did
+    text = _said_on_stdout(ctx, net=net, epochs=2, lr=1e-12, checkpoint=path, resume=True)
+    ctx.keep["after"] = {k: v.clone() for k, v in net.state_dict().items()}
+    return _note(text, ("Note: the first", "提示：前"))
+
+
+def new_lr_used_and_told(ctx):
+    import torch
+    history = ctx.keep["history"]
+    assert history.lr == 1e-12 and len(history.metrics) == 2
+    for k, v in ctx.keep["epoch1"].items():
+        assert torch.allclose(ctx.keep["after"][k], v, atol=1e-6), \
+            f"{k} moved: the checkpoint's lr=0.1 was used, not the new one"
+    path, _ = ctx.keep["checkpoint"]
+    assert torch.load(path, weights_only=True)["plan"]["lr"] == 1e-12
+
+
+def _resume_with_another_plan(**kw):
+    def action(ctx):
+        path = _checkpoint_of_one_epoch(ctx, schedule="cosine", epochs=1)
+        _train(ctx, checkpoint=path, resume=True, **kw)
+    return action
+
+
+def _checkpoint_with_bad_rng(value):
+    """``value``: what the checkpoint holds as torch's random state; "7 zero bytes" is a
+    tensor of the right type and the wrong size."""
+    def action(ctx):
+        import torch
+        path = _checkpoint_of_one_epoch(ctx)
+        state = torch.load(path, weights_only=True)
+        state["torch_rng"] = (torch.zeros(7, dtype=torch.uint8) if value == "7 zero bytes"
+                              else value)
+        torch.save(state, path)
+        ctx.keep["checkpoint"] = (path, path.read_bytes())
+        _train(ctx, epochs=2, checkpoint=path, resume=True)
+    return action
+
+
+def _interrupted_while_saving(ctx):
+    """Ctrl-C lands while epoch 2's checkpoint is being written."""
+    import torch
+    real_save = torch.save
+    saves = []
+
+    def save(obj, f, *args, **kwargs):
+        saves.append(1)
+        if len(saves) == 2:
+            raise KeyboardInterrupt
+        real_save(obj, f, *args, **kwargs)
+    ctx.monkeypatch.setattr(torch, "save", save)
+    path = ctx.tmp / "vgg.pt"
+    history = _train(ctx, epochs=3, checkpoint=path)
+    ctx.keep.update(history=history, path=path)
+    return history.message
+
+
+def checkpoint_holds_what_was_said(ctx):
+    import torch
+    history = ctx.keep["history"]
+    assert history.stop_reason == "interrupted" and len(history.metrics) == 2
+    assert torch.load(ctx.keep["path"], weights_only=True)["epoch"] == 1
+
+
+def _zero_epochs_after_training(ctx):
+    net = _tiny_net()
+    _train(SimpleNamespace(tmp=ctx.tmp, monkeypatch=ctx.monkeypatch, keep={}), net=net)
+    return _note(_said_on_stdout(ctx, net=net, epochs=0), ("Note", "提示"))
+
+
+def _run_the_training_cell_twice(ctx):
+    """One loader, the cell run twice (net built after torch.manual_seed each time)."""
+    import torch
+    from course_utils.train import train_ch6
+
+    ctx.monkeypatch.setenv("VGG_COURSE_CACHE", str(ctx.tmp / "cache"))
+    train, test = _tiny_data()
+    runs = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        net = _tiny_net()
+        runs.append(train_ch6(net, train, test, 2, 0.1, "cpu", live=False, precision="fp32"))
+    ctx.keep["runs"] = runs
+    return runs[1].summary[-1]
+
+
+def same_numbers_twice(ctx):
+    first, second = ctx.keep["runs"]
+    assert first.metrics == second.metrics, (first.metrics, second.metrics)
+
+
+def _net_returning_a_tuple(ctx):
+    from torch import nn
+
+    class WithExtra(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = _tiny_net()
+
+        def forward(self, x):
+            return self.body(x), x.mean()
+    _train(ctx, net=WithExtra())
+
+
+def _net_without_parameters(ctx):
+    from torch import nn
+    _train(ctx, net=nn.Sequential(nn.Flatten()))
+
+
+def _cpu_out_of_memory(ctx):
+    from torch import nn
+
+    class Greedy(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(784, 10)
+
+        def forward(self, x):
+            if self.training:
+                raise RuntimeError("[enforce fail at alloc_cpu.cpp:117] data. "
+                                   "DefaultCPUAllocator: can't allocate memory: you tried to "
+                                   "allocate 9663676416 bytes. Error code 12 (Cannot allocate "
+                                   "memory)")
+            return self.lin(x.flatten(1))
+    _train(ctx, net=Greedy(), init=None)
+
+
+def _precision_cache(content):
+    """precision.json holding ``content`` (text, or a callable of the real entries)."""
+    def action(ctx):
+        import torch
+        from course_utils.train import precision as P
+
+        ctx.monkeypatch.setenv("VGG_COURSE_CACHE", str(ctx.tmp / "cache"))
+        net, shape, cpu = _tiny_net(), (64, 1, 28, 28), torch.device("cpu")
+        file = ctx.tmp / "cache" / "precision.json"
+        file.parent.mkdir(parents=True, exist_ok=True)
+        key = P.cache_key(net, (min(64, P.PROBE_MAX_BATCH), 1, 28, 28), cpu)
+        file.write_text(content(key) if callable(content) else content)
+        choice = P.choose_precision(net, shape, cpu)
+        ctx.keep.update(choice=choice, file=file, key=key)
+    return action
+
+
+def measured_again_and_cache_mended(ctx):
+    import json
+    choice = ctx.keep["choice"]
+    assert not choice.cached and choice.probe_seconds > 0, "the damaged entry was used"
+    entry = json.loads(ctx.keep["file"].read_text())[ctx.keep["key"]]
+    assert entry["precision"] in ("fp32", "bf16")
+
+
+def _entry(precision, seconds):
+    import json
+    return lambda key: json.dumps({key: {"precision": precision, "seconds": seconds}})
+
+
+GBK_RUN = """
+import torch
+from torch import nn
+from course_utils.data import InMemoryLoader
+from course_utils.train import train_ch6
+torch.manual_seed(0)
+net = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+images = torch.randint(0, 255, (128, 1, 28, 28), dtype=torch.uint8)
+labels = torch.randint(0, 10, (128,))
+data = InMemoryLoader(images, labels, 64, shuffle=True, seed=0)
+h = train_ch6(net, data, data, 2, 1e6, "cpu", live=False, precision="fp32")
+assert h.stop_reason == "diverged"
+"""
+
+
+def _gbk_console(ctx):
+    """A Chinese Windows console (GBK) has no "⚠️": the message is printed all the same."""
+    import os
+    import subprocess
+    import sys
+    env = {**os.environ, "PYTHONIOENCODING": "gbk", "COURSE_LANG": ctx.lang,
+           "VGG_COURSE_CACHE": str(ctx.tmp / "cache")}
+    done = subprocess.run([sys.executable, "-c", GBK_RUN], cwd=Path(__file__).parents[1],
+                          env=env, capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr.decode("gbk", "replace")[-2000:]
+    return next(line for line in done.stdout.decode("gbk").splitlines() if "[!]" in line)
+
+
+def _long_cpu_run(precision):
+    """Any run counts as long here: the estimate line is what the student reads."""
+    def action(ctx):
+        from course_utils.train import memory
+        ctx.monkeypatch.setattr(memory, "LONG_RUN_SECONDS", 0)
+        return _note(_said_on_stdout(ctx, epochs=2, precision=precision),
+                     ("Estimate", "预计"))
+    return action
+
+
+def _lab_serve_without_token(ctx):
+    from course_utils import lab
+    ctx.monkeypatch.delenv("JUPYTER_TOKEN", raising=False)
+    assert lab.main(["--serve"]) == 1
+
+
 CASES = [
     # ---- data: a damaged or unreadable copy never hides a good one, and is never deleted
     Case("data: truncated file before a good copy", _skipped_for_good(truncate), None,
@@ -440,6 +793,14 @@ CASES = [
          download_left_nothing, words_en="IncompleteRead"),
     Case("data: download with a wrong checksum", _download_garbage, DataError,
          download_left_nothing, words_en="wrong checksum"),
+    Case("data: FASHION_MNIST_DIR names a file", _env_dir_is_a_file, None, good_copy_used,
+         words_en="this is a file, not a folder"),
+    Case("data: a folder link that loops", _folder_link_loop, None, good_copy_used,
+         words_en="loops back on itself"),
+    Case("data: a file link that loops", _file_link_loop, None, good_copy_used,
+         words_en="loops back on itself"),
+    Case("make lab: FASHION_MNIST_DIR names a file, no other copy", _lab_with_env_dir_a_file,
+         None, words_en="Lessons 1-3 work without the data set"),
     Case("data: COURSE_LANG=fr for make data", _data_cli_with_wrong_course_lang, None,
          bilingual=True, words_en="COURSE_LANG must be"),
     # ---- types and values, each naming the parameter and the type it wants
@@ -514,9 +875,65 @@ CASES = [
          words_en="This machine has no mps", not_words=("Traceback",)),
     Case("train CLI: COURSE_PROFILE typo", _cli("--profile", "cpu-quik"), None,
          words_en="There is no profile 'cpu-quik'"),
+    # ---- checkpoints: never overwritten by surprise, never half-written by two runs
+    Case("train: resume=False over an existing checkpoint", _over_an_old_checkpoint, None,
+         old_checkpoint_kept_beside, words_en="moved to"),
+    Case("train: an old checkpoint that cannot be moved aside", _old_checkpoint_that_cannot_move,
+         None, old_checkpoint_untouched, words_en="so as not to overwrite it"),
+    Case("train: two runs save to one checkpoint at the same moment", _two_runs_save_at_once,
+         None, old_checkpoint_kept_beside, words_en="moved to"),
+    Case("train: another run writes the checkpoint between two epochs",
+         _another_run_between_epochs, None, old_checkpoint_kept_beside,
+         words_en="another run wrote"),
+    Case("train: Ctrl-C while the checkpoint is written", _interrupted_while_saving, None,
+         checkpoint_holds_what_was_said, words_en="holds only the first 1"),
+    # ---- resuming: the new lr wins and is said; a schedule that cannot continue is refused
+    Case("train: resume with a new lr", _resume_with_a_new_lr, None, new_lr_used_and_told,
+         words_en="the new lr=1e-12 is used"),
+    Case("train: resume a cosine run with other epochs",
+         _resume_with_another_plan(epochs=3, schedule="cosine"), TrainingError,
+         checkpoint_and_weights_kept, words_en="continue with num_epochs=1"),
+    Case("train: resume with another schedule",
+         _resume_with_another_plan(epochs=1, schedule="constant"), TrainingError,
+         checkpoint_and_weights_kept, words_en="continue with schedule='cosine'"),
+    Case("train: checkpoint with a damaged random state", _checkpoint_with_bad_rng("7 zero bytes"),
+         TrainingError, checkpoint_and_weights_kept, words_en="random state (torch_rng)"),
+    Case("train: checkpoint with text as its random state", _checkpoint_with_bad_rng("seed 0"),
+         TrainingError, checkpoint_and_weights_kept, words_en="is damaged"),
+    # ---- what a run does with the weights it is given
+    Case("train: num_epochs=0 after training", _zero_epochs_after_training, None,
+         weights_unchanged, words_en="not re-initialised"),
+    Case("train: the training cell run twice", _run_the_training_cell_twice, None,
+         same_numbers_twice),
+    Case("train: a net that returns a tuple", _net_returning_a_tuple, CourseError,
+         weights_unchanged, words_en="return just the scores"),
+    Case("train: a net without parameters", _net_without_parameters, CourseError,
+         weights_unchanged, words_en="no parameters to train"),
+    Case("train: the CPU runs out of memory", _cpu_out_of_memory, TrainingError,
+         weights_unchanged, words_en="Out of memory (RAM)"),
+    # ---- the precision cache: a damaged or hand-edited file is ignored and measured again
+    Case("precision.json: []", _precision_cache("[]"), None, measured_again_and_cache_mended,
+         words_en="measuring again"),
+    Case("precision.json: null", _precision_cache("null"), None,
+         measured_again_and_cache_mended, words_en="not a JSON object"),
+    Case("precision.json: half a file", _precision_cache('{"abc": {"prec'), None,
+         measured_again_and_cache_mended, words_en="damaged"),
+    Case("precision.json: bad numbers", _precision_cache(_entry("bf16", {"fp32": "fast",
+                                                                         "bf16": -1})),
+         None, measured_again_and_cache_mended, words_en="edited or damaged"),
+    Case("precision.json: fp16 on a CPU", _precision_cache(_entry("fp16", {"fp16": 0.1})),
+         None, measured_again_and_cache_mended, words_en="measuring again"),
+    Case("train: a long CPU run, precision measured", _long_cpu_run("auto"), None,
+         history_returned, words_en="of memory"),
+    Case("train: a long CPU run, precision as asked", _long_cpu_run("fp32"), None,
+         history_returned, words_en="on this CPU"),
+    Case("train: a GBK console without the warning sign", _gbk_console, None,
+         words_en="[!] Training stopped"),
     # ---- the lab never starts without a token
     Case("lab: empty token", _lab_token(""), words_en="does not start without one"),
     Case("lab: blank token", _lab_token("  "), words_en="does not start without one"),
+    Case("lab: served without a token in the environment", _lab_serve_without_token, None,
+         words_en="does not start without one"),
 ]
 
 

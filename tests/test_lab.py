@@ -70,7 +70,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def private_jupyter_env(home: Path) -> dict:
+def private_jupyter_env(home: Path, extra_config: str = "") -> dict:
     """Jupyter's config, runtime, settings and workspaces in ``home``: the empty-token
     config, no news toast, no autosave (the real notebooks must not change) and
     checkpoints kept in ``home``."""
@@ -78,7 +78,8 @@ def private_jupyter_env(home: Path) -> dict:
     config.mkdir(parents=True, exist_ok=True)
     # Opening a notebook makes a checkpoint copy beside it; keep those out of the tree.
     (config / "jupyter_server_config.py").write_text(
-        EMPTY_TOKEN_CONFIG + f"c.FileCheckpoints.checkpoint_dir = {str(home / 'checkpoints')!r}\n")
+        EMPTY_TOKEN_CONFIG + f"c.FileCheckpoints.checkpoint_dir = {str(home / 'checkpoints')!r}\n"
+        + extra_config)
     settings = home / "settings" / "@jupyterlab"
     for plugin, name, value in (
             ("apputils-extension", "notification", {"fetchNews": "false"}),
@@ -93,35 +94,46 @@ def private_jupyter_env(home: Path) -> dict:
 
 
 @contextmanager
-def course_lab(home: Path):
-    """``make lab``'s own launcher on a free port; yields base URL, token and log path."""
-    port = free_port()
+def course_lab(home: Path, port: int | None = None, extra_config: str = "",
+               extra_env: dict | None = None):
+    """``make lab``'s own launcher; yields base URL, token, log path, port, the printed
+    address and the server process."""
+    port = port or free_port()
+    home.mkdir(parents=True, exist_ok=True)
     log_path = home / "lab.log"
     # What the Makefile's `lab` recipe runs, plus --no-browser (no desktop here) and
     # without the data check (the data set has tests of its own).
     cmd = [sys.executable, "-m", "course_utils.lab", "--port", str(port), "--no-browser",
            "--skip-data-check"]
+    env = {**private_jupyter_env(home, extra_config), **(extra_env or {})}
     with open(log_path, "wb") as log:
-        server = subprocess.Popen(cmd, cwd=ROOT, env=private_jupyter_env(home),
-                                  stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    token = None
+        server = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    yield from _until_stopped(server, log_path, port)
+
+
+def _until_stopped(server, log_path: Path, port: int):
+    base, token = None, None
     try:
-        token = _printed_token(server, log_path, port)
+        url, port, prefix, token = printed_address(server, log_path)
+        base = f"http://127.0.0.1:{port}{prefix}"
         wait_for(server, f"{base}/api/status?token={token}", log_path)
-        yield {"base": base, "token": token, "log": log_path, "port": port}
+        yield {"base": base, "token": token, "log": log_path, "port": port, "url": url,
+               "server": server}
     finally:
-        stop(server, base, token)
+        stop(server, base or f"http://127.0.0.1:{port}", token)
 
 
-def _printed_token(server, log_path: Path, port: int, timeout: float = 30) -> str:
-    """The token in the address the launcher prints for the student."""
-    pattern = re.compile(rf"http://127\.0\.0\.1:{port}/lab/tree/notebooks\?token=(\S+)")
+# Jupyter logs the same address with "token=..." in place of the token: not the one wanted.
+ADDRESS = re.compile(r"http://127\.0\.0\.1:(\d+)(/\S*?)?/lab/tree/notebooks\?token=([\w-]{20,})")
+
+
+def printed_address(server, log_path: Path, timeout: float = 45):
+    """``(url, port, base_url prefix, token)`` of the address the launcher prints."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        found = pattern.search(log_path.read_text(errors="replace"))
+        found = ADDRESS.search(log_path.read_text(errors="replace"))
         if found:
-            return found.group(1)
+            return found.group(0), int(found.group(1)), found.group(2) or "", found.group(3)
         if server.poll() is not None:
             pytest.fail(f"the launcher exited early:\n{log_path.read_text()[-3000:]}")
         time.sleep(0.2)
@@ -253,7 +265,9 @@ def test_a_fresh_token_each_start_and_the_command_make_lab_runs():
     first, second = launcher.new_token(), launcher.new_token()
     assert first != second and len(first) >= 32
     cmd = launcher.lab_command(8888, first)
-    assert f"--IdentityProvider.token={first}" in cmd and "--ServerApp.ip=127.0.0.1" in cmd
+    assert not any(first in arg for arg in cmd), "the token is on the command line"
+    assert launcher.lab_env(first)["JUPYTER_TOKEN"] == first
+    assert "--ServerApp.ip=127.0.0.1" in cmd
     assert f"--ServerApp.root_dir={ROOT}" in cmd
     assert "--LabApp.default_url=/lab/tree/notebooks" in cmd
     assert ("--allow-root" in cmd) == (getattr(os, "geteuid", lambda: -1)() == 0)
@@ -272,19 +286,92 @@ def test_an_empty_token_is_refused(token):
         launcher.lab_command(8888, token)
 
 
-def test_the_address_is_printed_in_the_students_language(tmp_path, monkeypatch, capsys):
-    """The launcher's words follow the locale; exec is replaced by a recorder."""
+def test_the_launcher_hands_the_token_over_in_the_environment(monkeypatch):
+    """exec is replaced by a recorder: the token is in the environment, not in argv."""
     from course_utils import lab as launcher
-    from course_utils import messages
 
     ran = []
-    monkeypatch.setattr(launcher, "run", lambda cmd: ran.append(cmd) or 0)
-    for lang, words in (("zh", "课程在这里打开"), ("en", "The course opens here")):
-        monkeypatch.setattr(messages, "_lang", lang)
-        assert launcher.main(["--port", str(free_port()), "--no-browser", "--skip-data-check"]) == 0
-        out = capsys.readouterr().out
-        token = re.search(r"\?token=(\S+)", out).group(1)
-        assert words in out and f"--IdentityProvider.token={token}" in ran[-1]
+    monkeypatch.setattr(launcher, "run", lambda cmd, env: ran.append((cmd, env)) or 0)
+    assert launcher.main(["--port", str(free_port()), "--no-browser", "--skip-data-check"]) == 0
+    cmd, env = ran[-1]
+    token = env["JUPYTER_TOKEN"]
+    assert len(token) >= 32 and not any(token in arg for arg in cmd)
+    assert cmd[1:4] == ["-m", "course_utils.lab", "--serve"]
+
+
+def _cmdlines_of_tree(pid: int) -> dict:
+    """``/proc/PID/cmdline`` of ``pid`` and every process below it."""
+    found, todo = {}, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            found[p] = Path(f"/proc/{p}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        for task in Path(f"/proc/{p}/task").glob("*"):
+            children = task / "children"
+            if children.exists():
+                todo += [int(c) for c in children.read_text().split()]
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs Linux's /proc")
+def test_the_token_is_on_no_command_line_and_the_address_fits_the_users_config(tmp_path):
+    """A real `make lab` with a user config that sets a base_url, in Chinese: the address
+    printed carries the base_url (no 404), the words are Chinese, and neither the
+    server nor a kernel it starts has the token in its command line."""
+    config = "c.ServerApp.base_url = '/course-x/'\n"
+    with course_lab(tmp_path / "home", extra_config=config,
+                    extra_env={"COURSE_LANG": "zh"}) as lab:
+        token = lab["token"]
+        assert "/course-x/lab/tree/notebooks" in lab["url"]
+        assert status(lab["url"]) == 200
+        assert "课程在这里打开" in lab["log"].read_text(errors="replace")
+        request = urllib.request.Request(f"{lab['base']}/api/kernels", method="POST", data=b"{}",
+                                         headers={"Authorization": f"token {token}"})
+        urllib.request.urlopen(request, timeout=30).close()
+        deadline = time.monotonic() + 30
+        while len(lines := _cmdlines_of_tree(lab["server"].pid)) < 2 and \
+                time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert len(lines) >= 2, lines                    # the server and its kernel
+        assert "course_utils.lab" in lines[lab["server"].pid]
+        for pid, line in lines.items():
+            assert token not in line, f"the token is on the command line of {pid}: {line}"
+        kernel = next(p for p in lines if p != lab["server"].pid)
+        environ = Path(f"/proc/{kernel}/environ").read_bytes()
+        assert token.encode() not in environ, "the kernel inherited the token"
+
+
+def test_two_labs_started_at_once_on_one_port_print_two_addresses(tmp_path):
+    """Both launchers find the port free, and both servers start: each prints the
+    address of the port it really holds, and each address answers."""
+    port = free_port()
+    started = []
+    for name in ("a", "b"):
+        home = tmp_path / name
+        home.mkdir()
+        log_path = home / "lab.log"
+        with open(log_path, "wb") as log:
+            started.append((subprocess.Popen(
+                [sys.executable, "-m", "course_utils.lab", "--port", str(port), "--no-browser",
+                 "--skip-data-check"], cwd=ROOT, env=private_jupyter_env(home), stdout=log,
+                stderr=subprocess.STDOUT), log_path))
+    labs = [contextmanager(_until_stopped)(server, log_path, port)
+            for server, log_path in started]
+    try:
+        first, second = (lab.__enter__() for lab in labs)
+    except BaseException:
+        for server, log_path in started:
+            stop(server, f"http://127.0.0.1:{port}", None)
+        raise
+    try:
+        assert first["port"] != second["port"], (first["url"], second["url"])
+        for lab in (first, second):
+            assert status(f"{lab['base']}/api/contents?token={lab['token']}") == 200
+    finally:
+        for lab in labs:
+            lab.__exit__(None, None, None)
 
 
 def test_missing_data_is_a_note_not_a_stop(monkeypatch, capsys):

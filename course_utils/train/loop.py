@@ -14,7 +14,13 @@ learned:
 * **freed memory is reused** on Linux CPUs (see ``memory``);
 * **a diverging loss** stops training and puts back the last good weights;
   Ctrl-C (the notebook's stop button) keeps everything done so far; a checkpoint
-  that cannot be written is a warning, not the end of the run.
+  that cannot be written is a warning, not the end of the run;
+* **no checkpoint overwritten by surprise**: one this run did not write (an old
+  one under ``resume=False``, or another run's) is moved aside and said; a resume
+  uses the new ``lr`` and says so, and refuses a schedule that cannot continue;
+* **the same numbers when the cell is run again**: the loader's shuffle restarts
+  from its seed on every fresh run; ``num_epochs=0`` leaves the weights alone;
+* **before a long CPU run**, one line with the time and memory it will take.
 """
 
 from __future__ import annotations
@@ -28,12 +34,15 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ..messages import CourseError, TrainingError, describe, pick, whole_number
-from .checkpoints import apply_checkpoint, check_checkpoint_path, read_checkpoint, save_or_warn
+from ..messages import CourseError, TrainingError, console_safe, describe, pick, whole_number
+from .checkpoints import (apply_checkpoint, check_checkpoint_path, check_resume_plan,
+                          keep_aside, kept_aside_message, not_kept_aside_warning,
+                          read_checkpoint, save_or_warn)
 from .device import layout_name, memory_format, sync, to_device, usable_device
 from .live import LiveView, fmt_seconds
+from . import memory
 from .memory import reuse_freed_memory
-from .precision import autocast, check_precision, choose_precision
+from .precision import PROBE_MAX_BATCH, autocast, check_precision, choose_precision
 
 INITS = ("xavier", "kaiming", None)
 SCHEDULES = ("constant", "cosine")
@@ -83,6 +92,8 @@ class History:
     steps only, data loading and testing left out); ``wall_examples_per_sec``
     counts the wall clock of the whole call. ``stop_reason`` is ``"finished"``,
     ``"diverged"`` or ``"interrupted"``; ``message`` explains an early stop.
+    ``notes`` holds what was decided for the student and said (a new lr on resume,
+    an old checkpoint moved aside, the estimate before a long CPU run).
     """
 
     metrics: list[dict] = field(default_factory=list)
@@ -100,6 +111,7 @@ class History:
     stop_reason: str = "finished"
     message: str = ""
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)   # what was decided for the student, said once
     summary: list[str] = field(default_factory=list)
     partial: dict | None = None       # the unfinished epoch, when training stopped early
     num_examples: int = 0             # training examples seen in this call
@@ -209,9 +221,15 @@ def check_net_fits_data(net: nn.Module, train_iter) -> tuple:
     Returns the shape of one training batch. A mismatch (channels, input size,
     number of classes) becomes a CourseError that says which setting to change.
     """
-    X, y, num_classes, batch = _sample_batch(train_iter)
     params = list(net.parameters())
-    device = params[0].device if params else torch.device("cpu")
+    if not any(p.requires_grad for p in params):
+        raise CourseError(
+            "这个网络没有可以训练的参数（nn.Sequential 是空的，或者每个参数都被冻结了）："
+            "train_ch6 要训练带权重的网络，例如 vgg(...)。",
+            "This network has no parameters to train (an empty nn.Sequential, or every "
+            "parameter frozen): train_ch6 trains a network with weights, e.g. vgg(...).")
+    X, y, num_classes, batch = _sample_batch(train_iter)
+    device = params[0].device
     was_training = net.training
     net.eval()
     try:
@@ -219,7 +237,7 @@ def check_net_fits_data(net: nn.Module, train_iter) -> tuple:
             out = net(X.to(device))
     except RuntimeError as err:
         if _out_of_memory(err):
-            raise _oom_error(getattr(train_iter, "batch_size", None)) from None
+            raise _oom_error(getattr(train_iter, "batch_size", None), device) from None
         first = str(err).strip().splitlines()[0][:160]
         shape = "×".join(str(d) for d in X.shape[1:])
         raise CourseError(
@@ -232,6 +250,14 @@ def check_net_fits_data(net: nn.Module, train_iter) -> tuple:
             "resize).") from None
     finally:
         net.train(was_training)
+    if not isinstance(out, torch.Tensor):
+        kind = type(out).__name__
+        raise CourseError(
+            f"网络返回的是 {kind}，不是一个张量：train_ch6 需要 forward 只返回每个类别的得分"
+            "（批量×类别数）。如果 forward 返回 (得分, 其他)，请只返回得分。",
+            f"The network returns a {kind}, not one tensor: train_ch6 needs forward to "
+            "return only the class scores (batch × classes). If forward returns "
+            "(scores, something else), return just the scores.")
     need = num_classes or int(y.max()) + 1
     if out.dim() != 2 or out.shape[1] < need:
         got = out.shape[1] if out.dim() == 2 else tuple(out.shape)
@@ -307,6 +333,9 @@ class _EpochLoop:
         self.read_every_batch = device.type == "cpu"
         self.train_seconds, self.examples = 0.0, 0
         self.good = None                     # (epochs done, weights, optimizer) to go back to
+        self.saved_epochs = None             # epochs in the checkpoint file this run wrote/resumed
+        self.saved_file = None               # (inode, size, mtime) of that file, to notice another
+        self.estimate = None                 # called once with seconds per example, if wanted
 
     def remember_good_state(self, epochs_done: int) -> None:
         """Keep a copy of the weights as they are now, known to be finite."""
@@ -359,6 +388,11 @@ class _EpochLoop:
             correct += batch_correct
             seen, batch = seen + y.shape[0], batch + 1
             self.examples += y.shape[0]
+            if self.estimate is not None and batch in (1, 2):
+                if batch == 2:   # the first batch warms up: time the second
+                    self.estimate((time.perf_counter() - first_done) / y.shape[0])
+                    self.estimate = None
+                first_done = time.perf_counter()
             if self.read_every_batch or batch in self.report_at:
                 loss, acc = loss_sum.item() / seen, correct.item() / seen   # (a GPU sync)
                 partial.update(train_loss=loss, train_acc=acc,
@@ -394,13 +428,20 @@ def _divergence_message(lr: float, loss: float, epoch: int, batch: int, kept: in
         f"put back to {kept_en}. Lower the learning rate (e.g. lr={lr / 10:g}) and train again.")
 
 
-def _interrupt_message(done: int, num_epochs: int, checkpoint, saved: bool) -> str:
+def _interrupt_message(done: int, num_epochs: int, checkpoint, saved: int | None) -> str:
+    """``saved``: the epochs the checkpoint file holds now (``None``: none of this run)."""
     zh = f"⏹ 训练被中断：已完成 {done}/{num_epochs} 轮。网络、训练记录和小结都保留着"
     en = (f"⏹ Training interrupted after {done}/{num_epochs} epochs. The network, "
           "its history and the summary are kept")
-    if checkpoint is not None and saved:
+    if checkpoint is not None and saved and saved == done:
         zh += f"；检查点在 {checkpoint}，用 resume=True 可以接着训练。"
         en += f"; the checkpoint {checkpoint} holds them, and resume=True continues from it."
+    elif checkpoint is not None and saved:
+        zh += (f"（在内存里）；检查点 {checkpoint} 只有前 {saved} 轮（第 {done} 轮存盘时被中断，"
+               f"旧文件完好），resume=True 会从第 {saved + 1} 轮接着训练。")
+        en += (f" (in memory); the checkpoint {checkpoint} holds only the first {saved} "
+               f"(saving epoch {done} was interrupted; the file is intact), so resume=True "
+               f"continues from epoch {saved + 1}.")
     else:
         zh += "（只在内存里：没有保存检查点）。"
         en += " (in memory only: no checkpoint was saved)."
@@ -409,17 +450,23 @@ def _interrupt_message(done: int, num_epochs: int, checkpoint, saved: bool) -> s
 
 def _out_of_memory(err: BaseException) -> bool:
     oom = getattr(torch, "OutOfMemoryError", torch.cuda.OutOfMemoryError)
-    return isinstance(err, oom) or (isinstance(err, RuntimeError)
-                                    and "out of memory" in str(err).lower())
+    text = str(err).lower()
+    # The CPU allocator says "DefaultCPUAllocator: can't allocate memory".
+    return isinstance(err, oom) or (isinstance(err, RuntimeError) and (
+        "out of memory" in text or "can't allocate memory" in text))
 
 
-def _oom_error(batch_size: int | None) -> TrainingError:
+def _oom_error(batch_size: int | None, device=None) -> TrainingError:
     bs = f"（现在 batch_size={batch_size}）" if batch_size else ""
     bs_en = f" (batch_size is {batch_size} now)" if batch_size else ""
+    kind = getattr(device, "type", device)
+    what_zh = {"cpu": "内存", "cuda": "显存"}.get(kind, "显存/内存")
+    what_en = {"cpu": "Out of memory (RAM)", "cuda": "Out of GPU memory"}.get(kind, "Out of memory")
     return TrainingError(
-        f"显存/内存不够了{bs}：请调小 batch_size，或调大 ratio（通道更少的网络）后重试。",
-        f"Out of memory{bs_en}: lower batch_size, or raise ratio (a narrower network), "
-        "and try again.")
+        f"{what_zh}不够了{bs}：请调小 batch_size，或调大 ratio（通道更少的网络）后重试。"
+        "网络和已完成的训练记录都没有丢。",
+        f"{what_en}{bs_en}: lower batch_size, or raise ratio (a narrower network), "
+        "and try again. The network and the finished epochs are kept.")
 
 
 def _data_description(train_iter) -> str:
@@ -427,6 +474,14 @@ def _data_description(train_iter) -> str:
     if isinstance(train_iter, InMemoryLoader):
         return pick("数据在内存中", "data in memory")
     return pick("数据来自 DataLoader", "data from a DataLoader")
+
+
+def _restart_shuffle(train_iter) -> None:
+    """Re-seed the training loader from its own seed, so re-running only the training
+    cell shows the same numbers (its generator moved on during the last run)."""
+    restart = getattr(train_iter, "restart", None)
+    if callable(restart):
+        restart()
 
 
 def _resume_state(checkpoint, resume, net):
@@ -458,10 +513,18 @@ def train_ch6(net, train_iter, test_iter, num_epochs, lr, device=None, *, init="
     elsewhere (at least every ``text_every`` seconds); ``False`` prints only the summary.
     """
     wall_start = time.perf_counter()
+    console_safe()                    # a console without "⚠️" shows "[!]", not a traceback
     num_epochs, lr = check_args(num_epochs, lr, init, precision, schedule, checkpoint, resume)
     device = usable_device(device)
     batch_shape = check_net_fits_data(net, train_iter)
     state = _resume_state(checkpoint, resume, net)
+    notes = (check_resume_plan(checkpoint, state, lr, num_epochs, schedule)
+             if state is not None else [])
+    if state is None and num_epochs == 0 and init is not None:
+        init = None              # nothing will be trained: drawing new weights would only lose some
+        notes.append(pick("提示：num_epochs=0，不训练；网络的权重保持原样（没有重新初始化）。",
+                          "Note: num_epochs=0 trains nothing; the network's weights were left "
+                          "as they were (not re-initialised)."))
     # Everything is checked: from here on the network may change.
     try:
         num_batches = len(train_iter)
@@ -469,10 +532,14 @@ def train_ch6(net, train_iter, test_iter, num_epochs, lr, device=None, *, init="
         num_batches = None
     history = History(device=str(device), lr=lr, schedule=schedule, num_epochs=num_epochs,
                       layout=layout_name(memory_format(device)),
-                      data=_data_description(train_iter))
+                      data=_data_description(train_iter), notes=notes)
+    for note in notes:
+        print(note, flush=True)
     view = LiveView(num_epochs, num_batches, enabled=live, text_every=text_every)
     loop = None
     try:
+        if state is None:
+            _restart_shuffle(train_iter)    # the same batches each time this cell is run
         init_weights(net, None if state is not None else init)
         net.to(device, memory_format=memory_format(device))
         if device.type == "cuda":
@@ -484,25 +551,67 @@ def train_ch6(net, train_iter, test_iter, num_epochs, lr, device=None, *, init="
         loop = _EpochLoop(net, train_iter, device, choice.precision, lr, schedule, num_epochs,
                           view, history, num_batches)
         if state is not None:
-            history.metrics = apply_checkpoint(state, net, loop.optimizer, train_iter)
+            history.metrics = apply_checkpoint(state, net, loop.optimizer, train_iter, lr)
+            loop.saved_epochs = len(history.metrics)      # the file is this run's from here
+            loop.saved_file = _file_identity(Path(checkpoint))
+        if device.type == "cpu" and len(history.metrics) < num_epochs:
+            _plan_estimate(loop, choice, batch_shape, test_iter, num_epochs - len(history.metrics))
         view.open(first_epoch=len(history.metrics))
         with reuse_freed_memory(device.type == "cpu"):
             _run_epochs(loop, history, test_iter, num_epochs, checkpoint)
     except KeyboardInterrupt:
         # Ctrl-C or the notebook's stop button: keep everything done so far.
         history.interrupted, history.stop_reason = True, "interrupted"
-        saved = checkpoint is not None and Path(checkpoint).is_file() and bool(history.metrics)
+        saved = loop.saved_epochs if loop is not None else None
         history.message = _interrupt_message(len(history.metrics), num_epochs, checkpoint, saved)
     except Exception as err:
         if not _out_of_memory(err):
             raise
         if device.type == "cuda":
             torch.cuda.empty_cache()
-        raise _oom_error(getattr(train_iter, "batch_size", None)) from None
+        raise _oom_error(getattr(train_iter, "batch_size", None), device) from None
     finally:
         view.close()
         net.eval()
     return _finish(history, loop, wall_start)
+
+
+def _examples(loader, batch: int) -> int:
+    n = getattr(loader, "num_examples", None)
+    if isinstance(n, int):
+        return n
+    try:
+        return len(loader) * batch
+    except TypeError:
+        return 0
+
+
+def _plan_estimate(loop: _EpochLoop, choice, batch_shape, test_iter, epochs_to_go: int) -> None:
+    """Before a long run on a CPU: one line with the time and memory it will take.
+
+    From the precision probe's timing when there is one, else from the run's own
+    second batch."""
+    batch = batch_shape[0]
+    # testing costs about a third of training per example (no backward pass, no update)
+    to_go = epochs_to_go * (_examples(loop.train_iter, batch) + _examples(test_iter, batch) / 3)
+
+    def say(seconds_per_example: float) -> None:
+        seconds = seconds_per_example * to_go
+        if seconds < memory.LONG_RUN_SECONDS:
+            return
+        try:
+            fixed, per_example = memory.training_bytes(loop.net, batch_shape[1:])
+        except Exception:                  # an estimate is never worth stopping a run
+            return
+        line = memory.estimate_line(seconds, fixed + per_example * batch, memory.available_bytes())
+        loop.history.notes.append(line)
+        print(line, flush=True)
+
+    probed = choice.seconds.get(choice.precision) if isinstance(choice.seconds, dict) else None
+    if probed:
+        say(probed / min(batch, PROBE_MAX_BATCH))
+    else:
+        loop.estimate = say
 
 
 def _run_epochs(loop: _EpochLoop, history: History, test_iter, num_epochs: int,
@@ -520,11 +629,40 @@ def _run_epochs(loop: _EpochLoop, history: History, test_iter, num_epochs: int,
         history.partial = None
         loop.view.epoch_done(row)
         if checkpoint is not None:
-            warning = save_or_warn(checkpoint, loop.net, loop.optimizer, history.metrics,
-                                   loop.lr, loop.train_iter)
-            if warning:
-                history.warnings.append(warning)
-                print(warning, flush=True)
+            _save(loop, history, checkpoint)
+
+
+def _file_identity(path: Path):
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _save(loop: _EpochLoop, history: History, checkpoint) -> None:
+    """Save this epoch; a checkpoint this run did not write is moved aside first, not
+    overwritten (resume=False over an old one, or another run saving to the same path)."""
+    path = Path(checkpoint)
+    found = _file_identity(path)
+    warning = None
+    if found is not None and found != loop.saved_file:
+        try:
+            backup = keep_aside(path)
+            history.notes.append(kept_aside_message(path, backup, loop.saved_file is not None))
+            print(history.notes[-1], flush=True)
+        except OSError as err:       # it cannot be moved: better this epoch unsaved than it lost
+            warning = not_kept_aside_warning(path, err)
+    if warning is None:
+        plan = {"lr": loop.lr, "num_epochs": history.num_epochs, "schedule": loop.schedule}
+        warning = save_or_warn(checkpoint, loop.net, loop.optimizer, history.metrics,
+                               loop.lr, loop.train_iter, plan)
+    if warning:
+        history.warnings.append(warning)
+        print(warning, flush=True)
+    else:
+        loop.saved_epochs = len(history.metrics)
+        loop.saved_file = _file_identity(path)
 
 
 def _finish(history: History, loop: _EpochLoop | None, wall_start: float) -> History:

@@ -56,3 +56,69 @@ def reuse_freed_memory(enabled: bool = True):
 
 
 _depth = 0
+
+
+# ---------------------------------------------------------------- before a long CPU run
+
+
+LONG_RUN_SECONDS = 120      # a run expected to take longer than this gets an estimate line
+
+
+def training_bytes(net, example_shape) -> tuple[int, int]:
+    """Roughly the memory training takes in fp32: ``(fixed, per example of a batch)``.
+
+    Weights three times (the weights, their gradients, and the last good copy kept
+    in case the loss diverges) plus every layer's output twice per example (kept for
+    the backward pass, and its gradient). Measured with one example: cheap.
+    """
+    import torch
+
+    outputs = []
+    leaves = [m for m in net.modules() if not list(m.children())]
+    handles = [m.register_forward_hook(
+        lambda m, i, o: outputs.append(o.numel() if isinstance(o, torch.Tensor) else 0))
+        for m in leaves]
+    param = next(net.parameters())
+    was_training = net.training
+    try:
+        net.eval()
+        with torch.no_grad():
+            net(torch.zeros((1, *example_shape), device=param.device))
+    finally:
+        for h in handles:
+            h.remove()
+        net.train(was_training)
+    params = sum(p.numel() for p in net.parameters())
+    return 4 * (3 * params), 4 * 2 * sum(outputs)
+
+
+def available_bytes() -> int | None:
+    """Memory the system can still give (``MemAvailable`` on Linux), or ``None``."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def estimate_line(seconds: float, need: int, free: int | None) -> str:
+    """One line: how long and how much memory, and what to change if it will not fit."""
+    from ..messages import pick
+    from .live import fmt_seconds
+
+    gb, free_gb = need / 2**30, (free / 2**30 if free else None)
+    zh = f"预计：在这台 CPU 上大约要 {fmt_seconds(seconds)}，内存约 {gb:.1f} GB"
+    en = f"Estimate: about {fmt_seconds(seconds)} on this CPU and about {gb:.1f} GB of memory"
+    if free_gb is not None:
+        zh += f"（现在可用 {free_gb:.1f} GB）"
+        en += f" ({free_gb:.1f} GB free now)"
+    if free is not None and need > free:
+        zh += "：内存可能不够，请调小 batch_size 或调大 ratio。"
+        en += ": it may not fit; lower batch_size or raise ratio."
+    else:
+        zh += "。"
+        en += "."
+    return pick(zh, en)

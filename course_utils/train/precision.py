@@ -16,7 +16,9 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import math
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 
@@ -149,15 +151,48 @@ def cache_key(net: nn.Module, shape, device: torch.device) -> str:
     return hashlib.sha1("\n".join(parts).encode()).hexdigest()
 
 
-def _read_cache() -> dict:
+def _ignored(why_zh: str, why_en: str) -> None:
+    path = cache_dir() / "precision.json"
+    print(pick(f"提示：忽略 {path}（{why_zh}），重新测量。",
+               f"Note: ignoring {path} ({why_en}); measuring again."),
+          file=sys.stderr, flush=True)
+
+
+def _read_cache(quiet: bool = False) -> dict:
+    """The cache's entries; a damaged or hand-edited file counts as empty (and is said)."""
     try:
-        return json.loads((cache_dir() / "precision.json").read_text())
-    except (OSError, ValueError):
+        text = (cache_dir() / "precision.json").read_text()
+    except OSError:
         return {}
+    try:
+        entries = json.loads(text)
+    except ValueError:
+        entries = None
+    if not isinstance(entries, dict):
+        if not quiet:
+            _ignored("文件已损坏，不是一个 JSON 对象", "damaged: not a JSON object")
+        return {}
+    return entries
+
+
+def _usable_entry(hit, device: torch.device) -> bool:
+    """A cached decision this device can use, with sane timings (a hand edit may not be)."""
+    if not isinstance(hit, dict) or hit.get("precision") not in candidates(device):
+        return False
+    seconds = hit.get("seconds", {})
+    if not isinstance(seconds, dict):
+        return False
+    for name, value in seconds.items():
+        if name not in PRECISIONS[1:]:
+            return False
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                  or not math.isfinite(value) or value <= 0):
+            return False
+    return True
 
 
 def _write_cache(key: str, choice: PrecisionChoice) -> None:
-    entries = _read_cache()
+    entries = _read_cache(quiet=True)
     entries[key] = {"precision": choice.precision, "seconds": choice.seconds,
                     "when": time.strftime("%Y-%m-%d %H:%M")}
     try:
@@ -189,8 +224,11 @@ def choose_precision(net: nn.Module, batch_shape, device: torch.device, requeste
     key = cache_key(net, shape, device)
     if use_cache and measure is None:
         hit = _read_cache().get(key)
-        if hit and hit.get("precision") in PRECISIONS[1:]:
+        if _usable_entry(hit, device):
             return PrecisionChoice(hit["precision"], seconds=hit.get("seconds", {}), cached=True)
+        if hit is not None:
+            _ignored("这台机器的记录不可用（被改过或已损坏）", "this machine's entry is unusable: "
+                     "edited or damaged")
 
     def real(precision):
         return _time_steps(net, shape, num_classes, device, precision)
@@ -212,6 +250,6 @@ def choose_precision(net: nn.Module, batch_shape, device: torch.device, requeste
         if fp32 is None or usable[fastest] * (1 + MIN_GAIN) < fp32:
             best = fastest
     choice = PrecisionChoice(best, seconds=seconds, probe_seconds=time.perf_counter() - start)
-    if use_cache and measure is real:
-        _write_cache(key, choice)
+    if use_cache and measure is real and usable:
+        _write_cache(key, choice)         # a probe in which every format failed is not kept
     return choice
