@@ -12,6 +12,7 @@ import codecs
 import math
 import os
 import sys
+from pathlib import PurePath
 
 LANGS = ("zh", "en")
 
@@ -58,7 +59,8 @@ def _language_error(value, source: str) -> LanguageError:
 def default_lang(environ=None) -> str:
     """The language a new process speaks, read from its environment.
 
-    ``COURSE_LANG`` when set; else the locale (``LC_ALL``, then ``LC_MESSAGES``,
+    ``COURSE_LANG`` when set; else the folder of the notebook this kernel runs
+    (``.../zh/lesson.ipynb`` speaks Chinese); else the locale (``LC_ALL``, then ``LC_MESSAGES``,
     then ``LANG``, the first one set wins, as in POSIX): Chinese when it starts
     with ``zh`` (``zh_CN.UTF-8``, ``zh_TW``...), English otherwise. A
     ``COURSE_LANG`` other than zh/en raises :class:`LanguageError`.
@@ -69,6 +71,12 @@ def default_lang(environ=None) -> str:
         if course not in LANGS:
             raise _language_error(course, "COURSE_LANG")
         return course
+    # A lesson's kernel knows its notebook (Jupyter sets JPY_SESSION_NAME to its path):
+    # a notebook in a zh/ folder speaks Chinese even after a restart skips its first cell.
+    folders = PurePath(environ.get("JPY_SESSION_NAME") or "").parts[:-1]
+    for folder in reversed(folders):
+        if folder in LANGS:
+            return folder
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = environ.get(var)
         if value:

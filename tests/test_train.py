@@ -415,22 +415,32 @@ def test_out_of_memory_becomes_a_training_error():
 def test_notebook_view_updates_one_figure_in_place(monkeypatch):
     import IPython.display
 
-    calls = {"display": 0, "update": 0}
+    import matplotlib.figure
+
+    calls = {"display": 0, "update": 0, "bar": 0, "blanked": 0}
 
     class Handle:
-        def update(self, obj):
-            calls["update"] += 1
+        def __init__(self, figure):
+            self.figure = figure
+
+        def update(self, obj, raw=False):
+            if self.figure:
+                calls["update"] += 1
+            elif raw and obj == {"text/plain": ""}:
+                calls["blanked"] += 1
 
     def fake_display(obj, display_id=None):
         assert display_id is True
-        calls["display"] += 1
-        return Handle()
+        figure = isinstance(obj, matplotlib.figure.Figure)
+        calls["display" if figure else "bar"] += 1
+        return Handle(figure)
 
     monkeypatch.setattr(IPython.display, "display", fake_display)
     monkeypatch.setattr("course_utils.train.live.in_notebook", lambda: True)
     _, h = fit(epochs=2, live=True)
-    assert calls["display"] == 1                               # one output...
+    assert calls["display"] == 1                               # one figure output...
     assert calls["update"] >= 2 * 2                            # ...redrawn per epoch and within
+    assert calls["bar"] == 1 and calls["blanked"] == 1         # one bar, blanked at the end
 
 
 def test_plain_text_lines_outside_a_notebook(capsys):

@@ -269,3 +269,14 @@ if __name__ == "__main__":
     print(report(results))
     print(f"total: {sum(len(w) for w in results.values())} English words "
           f"(the test allows {MAX_ENGLISH_WORDS})")
+
+
+def test_a_kernel_speaks_its_notebooks_language_whatever_the_locale():
+    from course_utils.messages import default_lang
+    assert default_lang({"JPY_SESSION_NAME": "/home/s/vgg/notebooks/zh/05-summary-exercises.ipynb",
+                         "LANG": "en_US.UTF-8"}) == "zh"
+    assert default_lang({"JPY_SESSION_NAME": "build/student/en/04-training.ipynb",
+                         "LANG": "zh_CN.UTF-8"}) == "en"
+    # no lesson folder: the locale decides, and COURSE_LANG still wins over both
+    assert default_lang({"JPY_SESSION_NAME": "Untitled.ipynb", "LANG": "zh_CN.UTF-8"}) == "zh"
+    assert default_lang({"JPY_SESSION_NAME": "zh/a.ipynb", "COURSE_LANG": "en"}) == "en"
