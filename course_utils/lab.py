@@ -93,11 +93,45 @@ def lab_command(port: int, token: str, open_browser: bool = True) -> list[str]:
            # taken meanwhile (another lab started at the same moment): the next free
            # one; the address is printed from the port really held
            f"--ServerApp.port_retries={PORT_TRIES}"]
+    if get_lang() == "zh":
+        cmd.append(f"--LabApp.app_settings_dir={chinese_settings_dir()}")
     if not open_browser:
         cmd.append("--no-browser")
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")            # jupyter refuses root without it
     return cmd
+
+
+ZH_LOCALE = {"@jupyterlab/translation-extension:plugin": {"locale": "zh_CN"}}
+
+
+def chinese_settings_dir() -> Path:
+    """JupyterLab's application settings with Chinese as the default interface language
+    (menus, dialogs; the language pack comes from pip). A copy of the installed
+    settings plus an ``overrides.json`` default: a student's own choice in
+    Settings > Language still wins, and nothing outside the course's cache changes."""
+    import json
+    import shutil
+
+    from jupyterlab.commands import get_app_dir
+
+    from .machine import cache_dir
+
+    installed = Path(get_app_dir()) / "settings"
+    target = cache_dir() / "lab-settings-zh"
+    target.mkdir(parents=True, exist_ok=True)
+    overrides = {}
+    if installed.is_dir():
+        for item in installed.iterdir():
+            if item.is_file() and item.name != "overrides.json":
+                shutil.copy2(item, target / item.name)
+        try:
+            overrides = json.loads((installed / "overrides.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            overrides = {}
+    overrides.update(ZH_LOCALE)
+    (target / "overrides.json").write_text(json.dumps(overrides, indent=1), encoding="utf-8")
+    return target
 
 
 def lab_env(token: str, environ=None) -> dict:
