@@ -6,6 +6,7 @@ import json
 import pytest
 
 from course_utils import timing
+from course_utils.cells import source_of as text_of
 
 LANGS = ("zh", "en")
 
@@ -40,9 +41,9 @@ def test_optional_topics_are_tagged_for_the_decks(lang):
             if kind == "slide":
                 slide = cell
             elif kind == "notes":
-                _, optional = timing.read_head(timing._source(cell), lang)
+                _, optional = timing.read_head(text_of(cell), lang)
                 tagged = timing.OPTIONAL_TAG in slide.get("metadata", {}).get("tags", [])
-                assert tagged == optional, (path.name, timing.heading_text(timing._source(slide)))
+                assert tagged == optional, (path.name, timing.heading_text(text_of(slide)))
 
 
 def test_a_notes_cell_without_minutes_is_refused_in_the_lessons_language(tmp_path):
