@@ -214,7 +214,7 @@ def profile_frame(profiles, lang: str | None = None):
                 _init_name(p.init, lang),
                 _precision_name(getattr(p, "precision", "auto"), lang)] for p in items]
     frame = pd.DataFrame(records, columns=cols, index=[p.name for p in items])
-    frame.index.name = pick("配置", "profile", lang)
+    frame.index.name = pick("设置", "profile", lang)
     return frame
 
 

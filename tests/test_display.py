@@ -196,7 +196,7 @@ def test_profile_frame_in_chinese():
     frame = display.profile_frame(PROFILES, "zh")
     assert list(frame.columns) == ["通道缩小倍数", "输入尺寸", "学习率", "学习率变化", "轮数", "批量大小",
                                    "初始化", "精度"]
-    assert list(frame.index) == ["reference", "smoke"] and frame.index.name == "配置"
+    assert list(frame.index) == ["reference", "smoke"] and frame.index.name == "设置"
     assert frame.loc["reference"].tolist() == [4, "224×224", 0.05, "不变", 10, 128, "Xavier", "fp32"]
     # No precision field yet: read as "auto".
     assert frame.loc["smoke", "精度"] == "自动"

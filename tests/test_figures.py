@@ -51,8 +51,8 @@ def test_each_language_has_its_own_words():
     # The same picture in two languages: the SVGs differ only where words differ.
     zh = (IMAGES / "vgg_block.zh.svg").read_text(encoding="utf-8")
     en = (IMAGES / "vgg_block.en.svg").read_text(encoding="utf-8")
-    assert "最大池化" in _svg_texts(zh) and "max-pool" not in zh
-    assert "max-pool" in _svg_texts(en) and "最大池化" not in en
+    assert "最大汇聚" in _svg_texts(zh) and "max-pool" not in zh and "池化" not in zh
+    assert "max-pool" in _svg_texts(en) and "最大汇聚" not in en
 
 
 _CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")

@@ -67,7 +67,7 @@ def draw_modularization(lang: str):
                                 linewidth=1.2, linestyle="--"))
     layers = [("conv", pick("3×3 卷积", "3×3 conv", lang)), ("relu", "ReLU"),
               ("conv", pick("3×3 卷积", "3×3 conv", lang)), ("relu", "ReLU"),
-              ("pool", pick("最大池化", "max-pool", lang))]
+              ("pool", pick("最大汇聚", "max-pool", lang))]
     for k, (kind, label) in enumerate(layers):
         box(ax, x2, mid + 0.86 - k * 0.43, 1.4, 0.33, kind, [label], 9.5)
 
@@ -124,7 +124,7 @@ def draw_vgg_block(lang: str):
     box(ax, 5.35, y - 0.1, 1.2, 0.9, "relu", ["ReLU"], 11)
     arrow(ax, (6.1, y), (6.55, y))
     box(ax, 7.6, y, 2.1, 0.95, "pool",
-         [pick("2×2 最大池化", "2×2 max-pool", lang), pick("步幅 2", "stride 2", lang)], 10.5)
+         [pick("2×2 最大汇聚", "2×2 max-pool", lang), pick("步幅 2", "stride 2", lang)], 10.5)
     arrow(ax, (8.65, y), (9.1, y))
     box(ax, 9.95, y, 1.7, 0.95, "input",
          [pick("输出", "output", lang), "c_out × h/2 × w/2"], 10.5)
@@ -144,7 +144,7 @@ def draw_vgg_block(lang: str):
           10.5, ha="left", color=GREY)
     labels = {"Conv2d": ("conv", pick("3×3 卷积", "3×3 conv", lang)),
               "ReLU": ("relu", "ReLU"),
-              "MaxPool2d": ("pool", pick("最大池化", "max-pool", lang))}
+              "MaxPool2d": ("pool", pick("最大汇聚", "max-pool", lang))}
     steps = [("input", pick("输入", "input", lang), in_shape)]
     steps += [(*labels[name], shape) for name, shape in layers]
     xs = [0.95 + k * (9.0 / (len(steps) - 1)) for k in range(len(steps))]
@@ -170,14 +170,14 @@ def _alexnet_rows(lang: str, input_size: int = 224):
         shape = shape_label(row.output_shape)
         if isinstance(layer, nn.Conv2d):
             (k, _), (s, _) = layer.kernel_size, layer.stride
-            text = pick(f"{k}×{k} 卷积, {layer.out_channels}",
+            text = pick(f"{k}×{k} 卷积，{layer.out_channels}",
                         f"{k}×{k} conv, {layer.out_channels}", lang)
             if s > 1:
-                text += pick(f", 步幅 {s}", f", stride {s}", lang)
+                text += pick(f"，步幅 {s}", f", stride {s}", lang)
             rows.append(("conv", text, shape))
         elif isinstance(layer, nn.MaxPool2d):
             k, s = layer.kernel_size, layer.stride
-            rows.append(("pool", pick(f"{k}×{k} 最大池化, 步幅 {s}",
+            rows.append(("pool", pick(f"{k}×{k} 最大汇聚，步幅 {s}",
                                       f"{k}×{k} max-pool, stride {s}", lang), shape))
         elif isinstance(layer, nn.Flatten):
             flattened = row.output_shape[1]
@@ -194,7 +194,7 @@ def _vgg11_rows(lang: str, input_size: int):
     rows = []
     for i, (num_convs, out) in enumerate(VGG11):
         rows.append(("block", [pick(f"VGG 块 {i + 1}", f"VGG block {i + 1}", lang),
-                               pick(f"{num_convs} × (3×3 卷积, {out}) + 最大池化",
+                               pick(f"{num_convs} ×（3×3 卷积，{out}）+ 最大汇聚",
                                     f"{num_convs} × (3×3 conv, {out}) + max-pool", lang)],
                      shape_label(table[i].output_shape)))
     flat = next(r.output_shape[1] for r in table if r.name == "Flatten")
@@ -206,10 +206,10 @@ def _vgg11_rows(lang: str, input_size: int):
 
 def _dense_label(out: int, flattened: int | None, lang: str) -> str:
     """'dense, 4096', preceded by the flatten that feeds the first dense layer."""
-    text = pick(f"全连接, {out}", f"dense, {out}", lang)
+    text = pick(f"全连接，{out}", f"dense, {out}", lang)
     if flattened is None:
         return text
-    return pick(f"展平 ({flattened}) + ", f"flatten ({flattened}) + ", lang) + text
+    return pick(f"展平（{flattened}）+ ", f"flatten ({flattened}) + ", lang) + text
 
 
 def draw_vgg(lang: str, input_size: int = 224):

@@ -126,7 +126,7 @@ def draw_model_zoo(lang: str, speeds: dict | None = None):
     note(4.25, 0.62, pick(f"推理速度（每秒图像数，{threads}，对数坐标）→ 越往右越快",
                           f"inference speed (images per second, {threads}, log scale) → faster",
                           lang), 11)
-    note(0.22, 3.4, pick("ImageNet top-1 准确率 (%) → 越往上越准",
+    note(0.22, 3.4, pick("ImageNet top-1 准确率（%）→ 越往上越准",
                          "ImageNet top-1 accuracy (%) → more accurate", lang), 11, rotation=90)
     note(0.75, 5.95, pick("常见图像分类模型：准确率、速度与大小",
                           "Model zoo: accuracy, speed and size", lang), 15,

@@ -46,7 +46,7 @@ def main(argv=None) -> int:
             if args.epochs < 1:
                 raise CourseError("--epochs 至少是 1。", "--epochs must be at least 1.")
             profile = replace(profile, num_epochs=args.epochs)
-        print(pick(f"配置 {profile.name}：ratio {profile.ratio}，输入 {profile.input_size}，"
+        print(pick(f"设置 {profile.name}：ratio {profile.ratio}，输入 {profile.input_size}，"
                    f"lr {profile.lr}（{profile.schedule}），{profile.num_epochs} 轮，"
                    f"批量 {profile.batch_size}，初始化 {profile.init}",
                    f"profile {profile.name}: ratio {profile.ratio}, input {profile.input_size}, "

@@ -67,7 +67,7 @@ def get_profile(name_or_profile) -> Profile:
         return name_or_profile
     if name_or_profile not in PROFILES:
         names = ", ".join(PROFILES)
-        raise CourseError(f"没有叫 {name_or_profile!r} 的配置；可选：{names}。",
+        raise CourseError(f"没有叫 {name_or_profile!r} 的设置；可选：{names}。",
                           f"There is no profile {name_or_profile!r}; choose one of: {names}.")
     return PROFILES[name_or_profile]
 
