@@ -63,10 +63,11 @@ else:
     c.Authenticator.allow_all = True
 
 # --- each student's server ----------------------------------------------------------
-# Sizes from hub/README.md (hub/measure_memory.py): a student's server and one lesson's
-# kernel fit in 1.5 GB with room to spare; one core each keeps 30 students on 16 cores
-# responsive, since a class rarely trains all at the same second.
-MEM_LIMIT = env("COURSE_HUB_MEM_LIMIT", "2G")
+# Sizes from hub/README.md (hub/measure_memory.py): a student's server (~85 MB) and
+# lesson 3's kernel at its peak (~1.85 GB: full-size VGG-11s) need about 1.9 GB; 3 GB
+# leaves room for a second open lesson. One core each; a class rarely trains all at
+# the same second, so two students per physical core stay responsive.
+MEM_LIMIT = env("COURSE_HUB_MEM_LIMIT", "3G")
 CPU_LIMIT = float(env("COURSE_HUB_CPU_LIMIT", "1"))
 THREADS = str(max(1, int(CPU_LIMIT)))
 
