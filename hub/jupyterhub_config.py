@@ -31,7 +31,8 @@ MODE = env("COURSE_HUB_MODE", "class")
 if MODE not in ("class", "test"):
     sys.exit(f"COURSE_HUB_MODE 只能是 class 或 test，现在是 {MODE!r}。\n"
              f"COURSE_HUB_MODE must be class or test, got {MODE!r}.")
-STATE = Path(env("COURSE_HUB_STATE", "/srv/vgg-course-hub" if MODE == "class" else HERE / "state"))
+DEFAULT_STATE = "/srv/vgg-course-hub" if MODE == "class" else HERE.parent / "build" / "hub"
+STATE = Path(env("COURSE_HUB_STATE", DEFAULT_STATE))
 STATE.mkdir(parents=True, exist_ok=True)
 
 # --- where it listens, where it keeps its state ---------------------------------
