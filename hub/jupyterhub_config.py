@@ -47,8 +47,14 @@ c.JupyterHub.pid_file = str(STATE / "jupyterhub.pid")
 c.JupyterHub.template_paths = [str(HERE / "templates")]
 
 # --- who may log in ---------------------------------------------------------------
-if MODE == "class":
-    c.JupyterHub.authenticator_class = "native"
+# Students' own accounts in class; one shared password in test mode. COURSE_HUB_AUTH
+# picks either in either mode (the tests try the class's sign-up on the test spawner).
+AUTH = env("COURSE_HUB_AUTH", "native" if MODE == "class" else "shared")
+if AUTH == "native":
+    sys.path.insert(0, str(HERE))
+    from course_auth import CourseNativeAuthenticator   # its errors in zh and en
+
+    c.JupyterHub.authenticator_class = CourseNativeAuthenticator
     c.NativeAuthenticator.open_signup = False            # the instructor approves each sign-up
     c.NativeAuthenticator.minimum_password_length = 8
     c.NativeAuthenticator.check_common_password = True
@@ -56,12 +62,15 @@ if MODE == "class":
     c.NativeAuthenticator.seconds_before_next_try = 600
     c.Authenticator.admin_users = set(filter(None, env("COURSE_HUB_ADMINS", "").split(",")))
     c.Authenticator.allow_all = True                      # everyone the instructor approved
-else:
+elif AUTH == "shared":
     c.JupyterHub.authenticator_class = "dummy"
     c.DummyAuthenticator.password = env("COURSE_HUB_PASSWORD") or sys.exit(
-        "COURSE_HUB_MODE=test 需要 COURSE_HUB_PASSWORD（全班共用的密码）。\n"
-        "COURSE_HUB_MODE=test needs COURSE_HUB_PASSWORD (the class's shared password).")
+        "共用密码登录（COURSE_HUB_MODE=test 的默认）需要 COURSE_HUB_PASSWORD。\n"
+        "Logging in with a shared password (COURSE_HUB_MODE=test's default) needs COURSE_HUB_PASSWORD.")
     c.Authenticator.allow_all = True
+else:
+    sys.exit(f"COURSE_HUB_AUTH 只能是 native 或 shared，现在是 {AUTH!r}。\n"
+             f"COURSE_HUB_AUTH must be native or shared, got {AUTH!r}.")
 
 # --- each student's server ----------------------------------------------------------
 # Sizes from hub/README.md (hub/measure_memory.py): a student's server (~85 MB) and

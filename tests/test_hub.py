@@ -70,11 +70,11 @@ def edition_repo(tmp_path_factory):
 
 
 @contextmanager
-def running_hub(state: Path):
+def running_hub(state: Path, **settings):
     ports = {name: free_port() for name in ("PORT", "API_PORT", "PROXY_API_PORT")}
     env = dict(os.environ, COURSE_HUB_MODE="test", COURSE_HUB_PASSWORD=PASSWORD,
                COURSE_HUB_STATE=str(state), COURSE_HUB_PROFILE="smoke",
-               **{f"COURSE_HUB_{k}": str(v) for k, v in ports.items()},
+               **{f"COURSE_HUB_{k}": str(v) for k, v in {**ports, **settings}.items()},
                # the single-user servers import this checkout's course_utils
                PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
                PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
@@ -116,14 +116,24 @@ def hub(tmp_path_factory):
         yield server
 
 
-def log_in(base: str, name: str, password: str):
+def log_in(base: str, name: str, password: str, **kwargs):
     import requests
 
     session = requests.Session()
     session.get(f"{base}/hub/login", timeout=10)
     reply = session.post(f"{base}/hub/login", timeout=120, data={
-        "username": name, "password": password, "_xsrf": session.cookies.get("_xsrf", "")})
+        "username": name, "password": password, "_xsrf": session.cookies.get("_xsrf", "")}, **kwargs)
     return session, reply
+
+
+def sign_up(base: str, name: str, password: str):
+    import requests
+
+    session = requests.Session()
+    session.get(f"{base}/hub/signup", timeout=10)
+    return session.post(f"{base}/hub/signup", timeout=30, data={
+        "username": name, "signup_password": password, "signup_password_confirmation": password,
+        "_xsrf": session.cookies.get("_xsrf", "")})
 
 
 def wait_for_server(session, base: str, name: str, log: Path) -> None:
@@ -209,3 +219,24 @@ def test_a_student_opens_a_lesson_through_the_hub_and_runs_it(hub, edition_repo)
         finally:
             browser.close()
     assert (hub["homes"] / name / TARGET / LESSON).is_file()
+
+
+def test_the_class_login_signs_up_waits_for_the_instructor_and_speaks_both_languages(tmp_path):
+    """The class's authenticator (NativeAuthenticator) on the test spawner."""
+    need_hub_tools()
+    student, teacher, password = "erin", "instructor", "a-long-passphrase-9"
+    with running_hub(tmp_path / "native", AUTH="native", ADMINS=teacher) as hub:
+        base = hub["base"]
+        assert sign_up(base, student, password).ok and sign_up(base, teacher, password).ok
+        _, wrong = log_in(base, student, "not-the-password")
+        page = wrong.content.decode("utf-8")
+        assert "用户名或密码不对" in page and "Invalid username or password" in page
+        _, early = log_in(base, student, password)
+        page = early.content.decode("utf-8")
+        assert "老师还没有批准" in page and "has not been authorized" in page
+        # the instructor approves the student on /hub/authorize; then the student gets in
+        instructor, reply = log_in(base, teacher, password)
+        assert reply.ok
+        assert instructor.get(f"{base}/hub/authorize/{student}", timeout=30).ok
+        _, reply = log_in(base, student, password, allow_redirects=False)
+        assert reply.status_code == 302 and "/login" not in reply.headers["Location"], reply.headers
