@@ -102,7 +102,7 @@ for name in ("FASHION_MNIST_DIR", "COURSE_LANG"):      # one read-only data set 
         c.Spawner.environment[name] = env(name)
 
 if MODE == "class":
-    c.JupyterHub.spawner_class = "systemdspawner.SystemDSpawner"
+    c.JupyterHub.spawner_class = "systemdspawner.SystemdSpawner"
     # NativeAuthenticator's accounts are not Linux users: systemd's DynamicUser makes one
     # per student while their server runs, home kept in /var/lib/<name>.
     c.SystemdSpawner.dynamic_users = True

@@ -240,3 +240,22 @@ def test_the_class_login_signs_up_waits_for_the_instructor_and_speaks_both_langu
         assert instructor.get(f"{base}/hub/authorize/{student}", timeout=30).ok
         _, reply = log_in(base, student, password, allow_redirects=False)
         assert reply.status_code == 302 and "/login" not in reply.headers["Location"], reply.headers
+
+
+def test_the_class_mode_names_real_classes_and_limits(tmp_path, monkeypatch):
+    """The class mode needs root and systemd to run; its choices can still be checked."""
+    need_hub_tools()
+    from jupyterhub.spawner import Spawner
+    from nativeauthenticator import NativeAuthenticator
+    from traitlets import import_item
+    from traitlets.config.loader import PyFileConfigLoader
+
+    monkeypatch.setenv("COURSE_HUB_MODE", "class")
+    monkeypatch.setenv("COURSE_HUB_STATE", str(tmp_path))
+    monkeypatch.setattr(sys, "path", list(sys.path))          # the config adds hub/ to it
+    config = PyFileConfigLoader("jupyterhub_config.py", path=str(HUB)).load_config()
+    spawner = import_item(config.JupyterHub.spawner_class)
+    assert issubclass(spawner, Spawner) and spawner.__name__ == "SystemdSpawner"
+    assert issubclass(config.JupyterHub.authenticator_class, NativeAuthenticator)
+    assert config.Spawner.mem_limit and config.Spawner.cpu_limit >= 1
+    assert config.Spawner.environment["OMP_NUM_THREADS"] == str(int(config.Spawner.cpu_limit))
