@@ -1,5 +1,6 @@
 # Two commands for everyone:  make lab   (set up, then open the course)
 #                             make test  (set up, then run every test)
+# For a class server:         make hub   (JupyterHub for many students, see hub/README.md)
 # Both are idempotent: the virtual environment is only rebuilt when a
 # requirements file changes.
 
@@ -10,9 +11,11 @@ PIP    := $(PY) -m pip --disable-pip-version-check -q
 LAB_OK  := $(VENV)/.lab-installed
 TEST_OK := $(VENV)/.test-installed
 NBGRADER_OK := $(VENV)/.nbgrader-installed
+HUB_OK  := $(VENV)/.hub-installed
+PROXY_OK := hub/node_modules/.package-lock.json
 PORT ?= 8888
 
-.PHONY: lab test setup setup-test data browser images slides bench clean student wheel
+.PHONY: lab test setup setup-test setup-hub data browser images slides bench clean student wheel hub
 
 # course_utils/lab.py checks the data set, then starts JupyterLab on 127.0.0.1 with a
 # fresh random token (whatever the user's Jupyter config says), serving the repository
@@ -22,7 +25,7 @@ lab: setup
 
 # The notebooks, and the student edition built from them, run as tests with the quick
 # "smoke" training profile.
-test: setup-test $(NBGRADER_OK) data browser
+test: setup-test $(NBGRADER_OK) setup-hub data browser
 	$(PY) -m course_utils.student --out build/student
 	COURSE_PROFILE=$${COURSE_PROFILE:-smoke} $(PY) -m pytest tests notebooks build/student \
 		--nbval-lax --nbval-current-env
@@ -53,7 +56,23 @@ browser:
 		echo "chromium is not installed: the real-browser test will be skipped"
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache hub/node_modules
+
+# The class hub (hub/jupyterhub_config.py): JupyterHub, its authenticator and spawner and
+# nbgitpuller from PyPI, its proxy from npm (hub/package-lock.json). Without npm the hub
+# test is skipped and says why. COURSE_HUB_MODE=test make hub tries it on this machine.
+setup-hub: $(HUB_OK) $(PROXY_OK)
+
+$(HUB_OK): $(LAB_OK) requirements-hub.txt
+	$(PIP) install -r requirements-hub.txt
+	@touch $@
+
+$(PROXY_OK): hub/package.json hub/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then cd hub && npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm is not installed: the hub's proxy (configurable-http-proxy) needs it (apt-get install npm)"; fi
+
+hub: setup-hub $(NBGRADER_OK) data
+	$(PY) -m jupyterhub -f hub/jupyterhub_config.py
 
 # Figures drawn by code (course_utils/figures/) into Images/, byte for byte the same
 # every run; the model-zoo speeds come from course_utils/model_zoo_speeds.json

@@ -8,6 +8,7 @@ The notebooks in ``notebooks/`` are the instructor edition: each exercise has a
 * solutions removed by nbgrader's own ``ClearSolutions`` preprocessor (a
   solution in a cell not marked as one is an error, so nothing slips through);
   what replaces them invites the student to answer, in the lesson's language;
+  the autograder's hidden tests go too (``ClearHiddenTests``), as in a release;
 * outputs cleared, except figures (PNG / SVG), which are kept so a student sees
   the pictures before running anything; a solution cell loses its figures too;
 * speaker notes (slide type ``notes``), the test markers (``# NBVAL_...``),
@@ -57,12 +58,14 @@ TEXT_STUB = {
 
 
 def clear_solutions(nb, lang: str):
-    """nbgrader's ClearSolutions, with stubs that run and speak the lesson's language."""
-    from nbgrader.preprocessors import ClearSolutions
+    """nbgrader's ClearSolutions, with stubs that run and speak the lesson's language,
+    then its ClearHiddenTests: the tests that grade an answer would give it away."""
+    from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
 
     pre = ClearSolutions(code_stub={"python": CODE_STUB[lang]}, text_stub=TEXT_STUB[lang],
                          enforce_metadata=True)
     nb, _ = pre.preprocess(nb, {})
+    nb, _ = ClearHiddenTests(enforce_metadata=True).preprocess(nb, {})
     return nb
 
 

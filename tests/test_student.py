@@ -147,3 +147,15 @@ def test_a_rebuild_never_overwrites_a_notebook_the_student_changed(tmp_path, cap
     assert beside in second and beside.is_file()
     assert untouched in second                       # unchanged ones are simply rebuilt
     assert "was kept" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_autograders_hidden_tests_are_not_handed_out(edition, lang):
+    name = "05-summary-exercises.ipynb"
+    hidden = [text(c).split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0]
+              for c in cells(NOTEBOOKS / lang / name) if "### BEGIN HIDDEN TESTS" in text(c)]
+    assert len(hidden) == 7
+    shown = {line.strip() for c in cells(edition / lang / name) for line in text(c).splitlines()}
+    raw = (edition / lang / name).read_text(encoding="utf-8")
+    assert "HIDDEN TESTS" not in raw
+    assert not {line.strip() for h in hidden for line in h.splitlines() if line.strip()} & shown
