@@ -103,7 +103,7 @@ def test_shape_check_is_checked_and_matches_the_seed():
     for lang in ("zh", "en"):
         cells = load(lang, "03-assembling-vgg11.ipynb")
         [cell] = [c for c in cells if "output shape:" in source(c)]
-        assert source(cell).startswith("# NBVAL_CHECK_OUTPUT")
+        assert "nbval-check-output" in cell["metadata"].get("tags", [])
         printed = "".join("".join(o.get("text", "")) for o in cell["outputs"]).splitlines()
         assert printed == SEED_SHAPE_LINES
 
@@ -115,3 +115,12 @@ def test_links_between_lessons_exist(name):
             if cell["cell_type"] == "markdown":
                 for target in re.findall(r"\]\(([^)#]+\.ipynb)\)", source(cell)):
                     assert (ROOT / lang / target).is_file(), f"{lang}/{name} links to {target}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_test_markers_are_cell_tags_not_code_a_class_reads(name):
+    # Presenting from JupyterLab (or RISE) shows code as it is: nbval's markers live in
+    # cell tags, so no "# NBVAL_..." line sits in front of the class.
+    for lang in ("zh", "en"):
+        for cell in load(lang, name):
+            assert "NBVAL_" not in source(cell), f"{lang}/{name}: use the nbval-* cell tags"
