@@ -44,16 +44,19 @@ def family(name: str) -> str:
     return "other"
 
 
-# Like with like: every model's accuracy is that of the weights trained with the
-# recipe published with the model, which torchvision names IMAGENET1K_V1. Some
+# Like with like: every model's accuracy is that of torchvision's first release of its
+# weights, IMAGENET1K_V1. Its `_docs` say how each was trained: simple or simplified
+# recipes that reproduce the paper (AlexNet, ResNet-50, MobileNetV2), from scratch with a
+# simplified recipe (the VGGs, MobileNetV3-Large), or a modified recipe that improves on
+# the paper (ConvNeXt-Tiny, MobileNetV3-Small); the lesson says so. Some
 # models also have IMAGENET1K_V2 weights from torchvision's 2021 recipe (longer
 # training, stronger augmentation): ResNet-50 goes from 76.13 to 80.858 without any
-# change to the network, which would flatter it next to VGG's original weights.
+# change to the network, which would flatter it next to VGG's V1 weights.
 ORIGINAL_WEIGHTS = "IMAGENET1K_V1"
 
 
 def model_weights(name: str):
-    """torchvision's original-recipe ImageNet weights for ``name`` (its V1 entry)."""
+    """torchvision's first-release ImageNet weights for ``name`` (its V1 entry)."""
     from torchvision.models import get_model_weights
     weights = get_model_weights(name)
     return getattr(weights, ORIGINAL_WEIGHTS, weights.DEFAULT)
@@ -64,7 +67,7 @@ def _imagenet(weights) -> dict:
 
 
 def model_meta(name: str) -> dict:
-    """torchvision's offline metadata for ``name``'s original-recipe ImageNet weights.
+    """torchvision's offline metadata for ``name``'s first-release (V1) ImageNet weights.
 
     ``newer_weights`` / ``newer_acc1`` name the best newer-recipe weights torchvision
     also has (``None`` when there are none), to show how much the recipe alone adds.
@@ -155,7 +158,7 @@ def model_zoo_table(measure: bool = False, names=None, speeds: dict | None = Non
     newer_weights, newer_acc1, images_per_sec.
 
     Accuracy, parameters, GMACs (torchvision calls them GFLOPS) and file size come
-    from torchvision's metadata for each model's original-recipe weights (see
+    from torchvision's metadata for each model's first-release (V1) weights (see
     :data:`ORIGINAL_WEIGHTS`); :func:`course_utils.display.model_zoo_frame` shows
     them as a table labelled in the lesson's language; ``images_per_sec`` from the cached measurement, or
     measured now on this machine when ``measure`` is true (about a minute on a 2-core
