@@ -186,6 +186,34 @@ def test_students_log_in_and_the_link_puts_the_course_in_each_home(hub, edition_
     assert sorted(p.name for p in hub["homes"].iterdir()) == sorted(STUDENTS)
 
 
+def pull(session, base: str, name: str, repo: Path) -> list:
+    """Click the link: nbgitpuller's event stream, to the end; its phases."""
+    with session.get(f"{base}/user/{name}/{pull_link(repo).replace('git-pull?', 'git-pull/api?')}",
+                     stream=True, timeout=120) as events:
+        return [json.loads(line[5:]).get("phase") for line in events.iter_lines(decode_unicode=True)
+                if line and line.startswith("data:")]
+
+
+def test_the_link_brings_back_a_deleted_course_and_keeps_a_students_work(hub, edition_repo):
+    import shutil
+
+    base, name = hub["base"], STUDENTS[0]
+    session, reply = log_in(base, name, PASSWORD)
+    assert reply.ok
+    wait_for_server(session, base, name, hub["log"])
+    home = hub["homes"] / name / TARGET
+    assert pull(session, base, name, edition_repo)[-1] == "finished"
+    mine = home / "en" / "02-vgg-block.ipynb"
+    mine.write_text(mine.read_text(encoding="utf-8").replace("Lesson 2", "Lesson 2 (my notes)"),
+                    encoding="utf-8")
+    assert pull(session, base, name, edition_repo)[-1] == "finished"
+    assert "(my notes)" in mine.read_text(encoding="utf-8")      # a re-pull merges, never overwrites
+    shutil.rmtree(home)                                          # the student deletes the course...
+    assert pull(session, base, name, edition_repo)[-1] == "finished"
+    assert sorted(p.name for p in (home / "en").glob("*.ipynb")) == \
+        sorted(p.name for p in (edition_repo / "en").glob("*.ipynb"))   # ...and one click brings it back
+
+
 def test_a_student_opens_a_lesson_through_the_hub_and_runs_it(hub, edition_repo):
     need_browser()
     from playwright.sync_api import expect, sync_playwright
