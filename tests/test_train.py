@@ -255,6 +255,17 @@ def test_keyboard_interrupt_keeps_model_history_and_summary(capsys):
     assert not net.training                                    # left ready to evaluate
 
 
+def test_an_interrupt_in_the_first_epoch_still_reports_the_real_speed(capsys):
+    torch.manual_seed(0)
+    train, test = tiny_data()                                  # 4 batches per epoch
+    h = T.train_ch6(tiny_net(), RaisesAfter(train, 3), test, 5, 0.1, "cpu", live=False)
+    assert h.interrupted and not h.metrics and h.num_examples > 0
+    assert h.train_seconds > 0 and h.examples_per_sec > 0
+    # d2l's figure counts training steps only, so it is never below the end-to-end one
+    assert h.examples_per_sec >= h.wall_examples_per_sec > 0
+    assert "0.0 examples/sec" not in capsys.readouterr().out
+
+
 def test_checkpoint_and_resume_round_trip(tmp_path):
     path = tmp_path / "ckpt" / "vgg.pt"
     net1, h1 = fit(epochs=1, checkpoint=path)

@@ -377,34 +377,38 @@ class _EpochLoop:
         start, data_seconds = time.perf_counter(), 0.0
         batches = iter(self.train_iter)
         first_step = epoch * (self.num_batches or 0)
-        while True:
-            t_data = time.perf_counter()
-            X, y = next(batches, (None, None))
-            data_seconds += time.perf_counter() - t_data
-            if X is None:
-                break
-            batch_loss, batch_correct = self.step(X, y, first_step + batch)
-            loss_sum += batch_loss
-            correct += batch_correct
-            seen, batch = seen + y.shape[0], batch + 1
-            self.examples += y.shape[0]
-            if self.estimate is not None and batch in (1, 2):
-                if batch == 2:   # the first batch warms up: time the second
-                    self.estimate((time.perf_counter() - first_done) / y.shape[0])
-                    self.estimate = None
-                first_done = time.perf_counter()
-            if self.read_every_batch or batch in self.report_at:
-                loss, acc = loss_sum.item() / seen, correct.item() / seen   # (a GPU sync)
-                partial.update(train_loss=loss, train_acc=acc,
-                               fraction=batch / self.num_batches if self.num_batches else None)
-                self.view.latest = (loss, acc)
-                if _diverged(loss):
+        # An interrupt (the stop button) still counts the partial epoch's time, so the
+        # examples/sec printed after it is the real speed, not 0.
+        try:
+            while True:
+                t_data = time.perf_counter()
+                X, y = next(batches, (None, None))
+                data_seconds += time.perf_counter() - t_data
+                if X is None:
                     break
-                if batch in self.report_at:
-                    self.view.progress(epoch, batch / self.num_batches, loss, acc)
-            self.view.batch_done(epoch, batch)
-        sync(self.device)
-        self.train_seconds += time.perf_counter() - start - data_seconds
+                batch_loss, batch_correct = self.step(X, y, first_step + batch)
+                loss_sum += batch_loss
+                correct += batch_correct
+                seen, batch = seen + y.shape[0], batch + 1
+                self.examples += y.shape[0]
+                if self.estimate is not None and batch in (1, 2):
+                    if batch == 2:   # the first batch warms up: time the second
+                        self.estimate((time.perf_counter() - first_done) / y.shape[0])
+                        self.estimate = None
+                    first_done = time.perf_counter()
+                if self.read_every_batch or batch in self.report_at:
+                    loss, acc = loss_sum.item() / seen, correct.item() / seen   # (a GPU sync)
+                    partial.update(train_loss=loss, train_acc=acc,
+                                   fraction=batch / self.num_batches if self.num_batches else None)
+                    self.view.latest = (loss, acc)
+                    if _diverged(loss):
+                        break
+                    if batch in self.report_at:
+                        self.view.progress(epoch, batch / self.num_batches, loss, acc)
+                self.view.batch_done(epoch, batch)
+            sync(self.device)
+        finally:
+            self.train_seconds += time.perf_counter() - start - data_seconds
         if seen == 0:
             return None
         loss, acc = loss_sum.item() / seen, correct.item() / seen
