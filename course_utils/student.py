@@ -168,7 +168,35 @@ def build(out: Path | str = DEFAULT_OUT, src: Path | str = NOTEBOOKS, langs=LANG
             text = nbformat.writes(student_notebook(path, lang, out)).rstrip("\n") + "\n"
             written.append(_write_unless_changed(out / lang / path.name, text, written_before, lang))
     manifest.write_text(json.dumps(written_before, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    (out / "README.md").write_text(INSTALL_README, encoding="utf-8")
     return written
+
+
+# What a student who gets only this folder needs to run it: the course's package (from
+# the instructor's wheel or the repository), d2l without its 2023 pins, and the data.
+INSTALL_README = """# VGG 课程（学生版）· The VGG course, student edition
+
+每课都用到课程工具包 `course_utils`。在这个文件夹里 / Every lesson uses the course's package
+`course_utils`. In this folder:
+
+```bash
+python3 -m venv .venv
+# 老师发的 wheel，或者课程仓库 / the wheel your instructor gave you, or the course repository:
+.venv/bin/pip install course_utils-*.whl        # or: "course_utils @ git+https://github.com/vgg-course/vgg-course.git"
+.venv/bin/pip install --no-deps d2l==1.0.3
+.venv/bin/jupyter lab
+```
+
+没有 NVIDIA GPU 的电脑，先装 CPU 版 PyTorch（不到 1 GB）/ Without an NVIDIA GPU, install
+PyTorch's CPU build first (under 1 GB): `.venv/bin/pip install torch torchvision --index-url
+https://download.pytorch.org/whl/cpu`.
+
+Fashion-MNIST：第 4 课第一次需要时会检查本机的副本（`FASHION_MNIST_DIR`，或 Debian 的
+`dataset-fashion-mnist`），找不到才下载并校验。Lesson 4 looks for a local copy first
+(`FASHION_MNIST_DIR`, or Debian's `dataset-fashion-mnist`) and downloads, with a checksum,
+only when there is none. 在 JupyterHub 或 Colab 上什么都不用装 / On the class hub or Colab
+there is nothing to install: each lesson's first cell takes care of it.
+"""
 
 
 def main(argv=None) -> int:

@@ -159,3 +159,11 @@ def test_the_autograders_hidden_tests_are_not_handed_out(edition, lang):
     raw = (edition / lang / name).read_text(encoding="utf-8")
     assert "HIDDEN TESTS" not in raw
     assert not {line.strip() for h in hidden for line in h.splitlines() if line.strip()} & shown
+
+
+def test_the_edition_says_how_to_install_what_it_needs(edition):
+    readme = (edition / "README.md").read_text(encoding="utf-8")
+    for needed in ("course_utils", "pip install", "d2l==1.0.3", "--no-deps", "Fashion-MNIST",
+                   "download.pytorch.org/whl/cpu"):
+        assert needed in readme, needed
+    assert "BEGIN SOLUTION" not in readme
