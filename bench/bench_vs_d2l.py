@@ -1,4 +1,4 @@
-"""Time d2l's own loader + ``train_ch6`` against ours, in one process, same work.
+"""Time d2l's own loader + ``train_ch6`` against ours, same work.
 
 Both sides train the same network (the lesson's VGG-11, channels / ``--ratio``)
 from the same seed, with the same learning rate, on the same number of training
@@ -21,13 +21,17 @@ FLOPs of one training example (forward + backward, counted by
 ``torch.utils.flop_counter.FlopCounterMode``), and reports every steady speed as
 a fraction of that peak.
 
-All d2l runs come before ours: ours leaves the process's heap warm, which
-would flatter a d2l run that came after it.
+Every d2l run is a fresh Python process (this script, ``--d2l-child``): our
+trainer changes glibc's allocator settings for the whole process (see
+``course_utils.train.memory``), and glibc cannot go back to its dynamic
+defaults afterwards, so a d2l run in our process would not be d2l as shipped.
 
 Three speeds per side, in training examples per second:
 
 * steady: wall time per training batch once running (the first ``--warmup``
-  batches, worker start-up and first-call set-up left out), data loading included;
+  batches, worker start-up and first-call set-up left out), data loading included,
+  d2l's Animator redraws left out (ours draws nothing with ``live=False``; the
+  seconds left out are printed with each d2l run as ``animator_s``);
 * compute: each trainer's own figure (d2l's leaves data loading out; so does ours);
 * end-to-end: from building the loaders to the end of testing, start-up included.
 
@@ -41,9 +45,11 @@ import argparse
 import contextlib
 import datetime as dt
 import io
+import json
 import os
 import platform
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -100,10 +106,13 @@ class TimedLoader:
         finally:
             del inner          # stops d2l's worker processes now, not at garbage collection
 
-    def steady_seconds_per_batch(self, warmup: int) -> float:
-        """Mean wall time per batch after the first ``warmup`` batches."""
+    def steady_seconds_per_batch(self, warmup: int, excluded=()) -> float:
+        """Mean wall time per batch after the first ``warmup`` batches, less the
+        ``(start, end)`` spans in ``excluded`` that fall inside that window."""
         warmup = min(warmup, len(self.stamps) - 1)
-        return (self.end - self.stamps[warmup]) / (len(self.stamps) - warmup)
+        start = self.stamps[warmup]
+        left_out = sum(max(0.0, min(e, self.end) - max(s, start)) for s, e in excluded)
+        return (self.end - start - left_out) / (len(self.stamps) - warmup)
 
 
 def build_net(ratio: int, input_size: int, seed: int):
@@ -111,7 +120,26 @@ def build_net(ratio: int, input_size: int, seed: int):
     return vgg(scale_arch(VGG11, ratio), input_size=input_size)
 
 
+@contextlib.contextmanager
+def _timed_animator(d2l, spans: list):
+    """Record when d2l's Animator redraws: ours draws nothing in the bench."""
+    original = d2l.Animator.add
+
+    def add(self, *args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            spans.append((start, time.perf_counter()))
+    d2l.Animator.add = add
+    try:
+        yield
+    finally:
+        d2l.Animator.add = original
+
+
 def run_d2l(args, size: int, device: torch.device, data_root: Path) -> dict:
+    """d2l's side in this process; the bench calls it through :func:`run_d2l_fresh`."""
     from d2l import torch as d2l
 
     workdir = data_root.parent / "work"        # d2l reads ../data from here
@@ -125,7 +153,8 @@ def run_d2l(args, size: int, device: torch.device, data_root: Path) -> dict:
         train = TimedLoader(train_iter, args.batches, device)
         test = TimedLoader(test_iter, args.test_batches, device, record=False)
         net = build_net(args.ratio, size, args.seed)
-        with contextlib.redirect_stdout(out):
+        spans: list = []
+        with contextlib.redirect_stdout(out), _timed_animator(d2l, spans):
             d2l.train_ch6(net, train, test, 1, args.lr, device)
         wall = time.perf_counter() - start
     finally:
@@ -133,10 +162,40 @@ def run_d2l(args, size: int, device: torch.device, data_root: Path) -> dict:
     printed = out.getvalue()
     match = re.search(r"([\d.]+) examples/sec on", printed)
     summary = [line for line in printed.splitlines() if line.startswith("loss ")]
-    return {"steady": args.batch_size / train.steady_seconds_per_batch(args.warmup),
+    in_window = [(s, e) for s, e in spans if s >= train.stamps[min(args.warmup,
+                                                                  len(train.stamps) - 1)]
+                 and e <= train.end]
+    return {"steady": args.batch_size / train.steady_seconds_per_batch(args.warmup, in_window),
             "compute": float(match.group(1)) if match else float("nan"),
             "end_to_end": len(train) * args.batch_size / wall, "wall": wall,
-            "summary": summary[-1] if summary else "", "precision": "fp32"}   # d2l: no autocast
+            "summary": summary[-1] if summary else "", "precision": "fp32",  # d2l: no autocast
+            "animator_s": round(sum(e - s for s, e in in_window), 4), "pid": os.getpid()}
+
+
+D2L_RESULT = "D2L_RESULT "
+
+
+def run_d2l_fresh(args, size: int, device: torch.device, data_root: Path) -> dict:
+    """:func:`run_d2l` in a new Python process, so that no allocator setting, heap or
+    thread pool of an earlier run (ours or d2l's) carries over."""
+    spec = {"args": vars(args), "size": size, "device": str(device),
+            "data_root": str(data_root)}
+    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--d2l-child",
+                           json.dumps(spec)], capture_output=True, text=True, cwd=REPO)
+    for line in reversed(proc.stdout.splitlines()):
+        if line.startswith(D2L_RESULT):
+            return json.loads(line[len(D2L_RESULT):])
+    raise RuntimeError(f"the d2l run failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+
+
+def _d2l_child(spec_json: str) -> int:
+    spec = json.loads(spec_json)
+    args = argparse.Namespace(**spec["args"])
+    with _no_windows():
+        result = run_d2l(args, spec["size"], torch.device(spec["device"]),
+                         Path(spec["data_root"]))
+    print(D2L_RESULT + json.dumps(result), flush=True)
+    return 0
 
 
 def run_ours(args, size: int, device: torch.device, precision: str) -> dict:
@@ -337,7 +396,8 @@ def _main(argv=None) -> int:
     lines = [f"# bench_vs_d2l: {' '.join(sys.argv[1:]) or '(defaults)'}"]
     lines += [f"{k}: {v}" for k, v in info.items()]
     lines.append(f"ours: precision {' / '.join(args.precision)}, channels-last, data in memory; "
-                 "d2l: fp32, NCHW, PIL resize in num_workers=4 processes (as shipped)")
+                 "d2l: fp32, NCHW, PIL resize in num_workers=4 processes (as shipped), "
+                 "each run in a fresh process, Animator redraws left out of steady")
     lines.append(f"batch size {args.batch_size}, ratio {args.ratio}, lr {args.lr}, "
                  f"{args.batches} training + {args.test_batches} test batches, "
                  f"steady state after {args.warmup} warm-up batches, "
@@ -353,8 +413,8 @@ def _main(argv=None) -> int:
         f"{size}: {f / 1e9:.2f} G" for size, f in flops.items()))
     print("\n".join(lines), flush=True)
 
-    # Every d2l run comes first: ours leaves glibc's heap large and warm (see
-    # reuse_freed_memory), which would make a later d2l run faster than d2l as shipped.
+    # Every d2l run is a fresh process (run_d2l_fresh): ours changes glibc's allocator
+    # for the whole process (see reuse_freed_memory), which would change d2l's speed.
     sides = (["d2l"] if not args.skip_d2l else []) + [f"ours {p}" for p in args.precision]
     runs = {(side, size): [] for side in sides for size in args.input_size}
     with tempfile.TemporaryDirectory(prefix="bench-d2l-") as tmp:
@@ -362,7 +422,7 @@ def _main(argv=None) -> int:
             data_root = prepare_torchvision_root(Path(tmp) / "data")
             for _ in range(args.repeat):
                 for size in args.input_size:
-                    runs["d2l", size].append(run_d2l(args, size, device, data_root))
+                    runs["d2l", size].append(run_d2l_fresh(args, size, device, data_root))
                     print(f"input {size}: d2l  {runs['d2l', size][-1]}", flush=True)
     for _ in range(args.repeat):
         for size in args.input_size:
@@ -427,4 +487,6 @@ def readme_block(info: dict, args, rows: list[dict], peak: dict) -> str:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--d2l-child":
+        sys.exit(_d2l_child(sys.argv[2]))
     sys.exit(main())

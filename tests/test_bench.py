@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "bench"))
@@ -55,3 +57,24 @@ def test_flops_per_example_match_the_known_count():
     args = bench.parse_args(["--input-size", "224"])
     # the ratio-4 VGG-11 at 224: about 3.07 GFLOP per training example (fwd + bwd)
     assert bench.flops_per_example(args, 224) == pytest.approx(3.07e9, rel=0.02)
+
+
+def test_steady_time_leaves_out_only_the_spans_inside_the_window():
+    loader = bench.TimedLoader([], 0, None)
+    loader.stamps, loader.end = [0.0, 1.0, 2.0, 3.0], 5.0
+    assert loader.steady_seconds_per_batch(1) == pytest.approx(4.0 / 3)
+    # a redraw of 0.5 s inside the window is left out; one before it changes nothing
+    assert loader.steady_seconds_per_batch(1, [(0.2, 0.9), (2.0, 2.5)]) == pytest.approx(3.5 / 3)
+
+
+def test_d2l_runs_in_a_fresh_process_with_its_redraws_timed(tmp_path):
+    pytest.importorskip("d2l")
+    from course_utils.data import prepare_torchvision_root
+
+    args = bench.parse_args(["--input-size", "32", "--batches", "5", "--test-batches", "1",
+                             "--warmup", "1", "--device", "cpu"])
+    result = bench.run_d2l_fresh(args, 32, torch.device("cpu"),
+                                 prepare_torchvision_root(tmp_path / "data"))
+    assert result["pid"] != os.getpid()           # not this process: its allocator is d2l's own
+    assert result["steady"] > 0 and result["precision"] == "fp32"
+    assert result["animator_s"] > 0                # d2l redraws every num_batches // 5 batches
