@@ -16,10 +16,12 @@ batches of the same size, then test on the same number of test batches.
 
 A ratio to d2l moves with the CPU and with the load; how close each side gets to
 the machine's own limit does not. So the bench also measures the machine's peak
-(best GEMM GFLOP/s over fp32 and bf16, 2048x2048, the same thread count) and the
-FLOPs of one training example (forward + backward, counted by
-``torch.utils.flop_counter.FlopCounterMode``), and reports every steady speed as
-a fraction of that peak.
+per number format (``bench/peak.py``: the best GEMM GFLOP/s over torch's paths,
+MKL's and oneDNN's, 2048x2048, the same thread count, beside the theoretical
+figure from the CPU's flags) and the FLOPs of one training example (forward +
+backward, counted by ``torch.utils.flop_counter.FlopCounterMode``), and reports
+every steady speed as a fraction of the peak of the format it trained in (fp32
+runs against the fp32 peak, bf16 runs against the bf16 peak).
 
 Every d2l run is a fresh Python process (this script, ``--d2l-child``): our
 trainer changes glibc's allocator settings for the whole process (see
@@ -58,6 +60,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
 
 import torch  # noqa: E402
 
@@ -66,6 +69,7 @@ from course_utils.data import load_data_fashion_mnist, prepare_torchvision_root 
 from course_utils.models import VGG11, scale_arch, vgg  # noqa: E402
 from course_utils.train import train_ch6, try_gpu  # noqa: E402
 from course_utils.train.memory import reuse_freed_memory  # noqa: E402
+from peak import fmt_gflops, measure_peaks, peak_lines, theoretical  # noqa: E402, F401
 
 D2L_MIN_BATCHES = 5    # d2l.train_ch6 computes i % (num_batches // 5): fewer batches divide by 0
 README_START, README_END = "<!-- perf:start -->", "<!-- perf:end -->"
@@ -219,28 +223,6 @@ def run_ours(args, size: int, device: torch.device, precision: str) -> dict:
 # ---------------------------------------------------------------- the machine's limit
 
 
-def gemm_peak(device: torch.device, n: int = 2048, repeats: int = 5) -> dict:
-    """Best GFLOP/s of an n x n matrix product, per format, on ``device``."""
-    peaks = {}
-    for name, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
-        try:
-            a = torch.randn(n, n, device=device).to(dtype)
-            b = torch.randn(n, n, device=device).to(dtype)
-            best_s = float("inf")
-            for _ in range(repeats + 1):
-                if device.type == "cuda":
-                    torch.cuda.synchronize(device)
-                start = time.perf_counter()
-                a @ b
-                if device.type == "cuda":
-                    torch.cuda.synchronize(device)
-                best_s = min(best_s, time.perf_counter() - start)
-            peaks[name] = 2 * n**3 / best_s / 1e9
-        except RuntimeError:
-            peaks[name] = float("nan")
-    return peaks
-
-
 def flops_per_example(args, size: int) -> float:
     """FLOPs of one training example (forward + backward), counted, not estimated."""
     from torch.utils.flop_counter import FlopCounterMode
@@ -312,18 +294,36 @@ def table(rows: list[dict]) -> list[str]:
     return lines
 
 
+def matching_peak(precision: str, peak: dict) -> float:
+    """The measured peak of the format a run trained in ("bf16/fp32" when ``auto``
+    chose differently across repeats: the higher of the two, not to flatter it)."""
+    values = [peak[p]["best"] for p in precision.split("/") if p in peak]
+    values = [v for v in values if v == v]
+    return max(values) if values else float("nan")
+
+
 def peak_table(rows: list[dict], peak: dict) -> list[str]:
-    """Steady speed as achieved GFLOP/s and as a fraction of the machine's peak."""
-    top = max(v for v in peak.values() if v == v)
+    """Steady speed as achieved GFLOP/s and as a fraction of its own format's peak."""
     lines = ["| input | GFLOP per example | side | precision used | steady ex/s | GFLOP/s | "
-             "of peak |", "|---|---|---|---|---|---|---|"]
+             "of peak (same format) |", "|---|---|---|---|---|---|---|"]
     for row in rows:
         for side, r in ((k, v) for k, v in row.items() if k == "d2l" or k.startswith("ours ")):
             achieved = r["steady"] * row["flops"] / 1e9
+            top = matching_peak(r["precision"], peak)
+            share = f"{achieved / top:.0%}" if top == top else "unknown"
             lines.append(f"| {row['size']} | {row['flops'] / 1e9:.2f} | {side} | "
                          f"{r['precision']} | {r['steady']:.1f} | {achieved:.0f} | "
-                         f"{achieved / top:.0%} |")
+                         f"{share} |")
     return lines
+
+
+def peak_summary(peak: dict, theory: dict) -> str:
+    """``fp32 424 GFLOP/s (oneDNN matmul; theoretical 332), bf16 ...`` in one line."""
+    def one(fmt):
+        p, t = peak[fmt], theory.get(fmt)
+        return (f"{fmt} {p['best']:.0f} GFLOP/s ({p['path']}; theoretical "
+                f"{f'{t:.0f}' if t else 'unknown'})")
+    return ", ".join(one(fmt) for fmt in peak)
 
 
 def update_readme(readme: Path, block: str) -> None:
@@ -405,9 +405,10 @@ def _main(argv=None) -> int:
     before = load_note()
     lines.append("before: " + before)
     with reuse_freed_memory(device.type == "cpu"):
-        peak = gemm_peak(device)
-    lines.append("peak (GEMM 2048x2048, best of 5): " + ", ".join(
-        f"{k} {v:.0f} GFLOP/s" for k, v in peak.items()))
+        peak = measure_peaks(device)
+    theory = theoretical(device)
+    lines += peak_lines(peak, theory)
+    info["peak"] = peak_summary(peak, theory)
     flops = {size: flops_per_example(args, size) for size in args.input_size}
     lines.append("FLOPs per training example (forward + backward, FlopCounterMode): " + ", ".join(
         f"{size}: {f / 1e9:.2f} G" for size, f in flops.items()))
@@ -465,8 +466,10 @@ def readme_block(info: dict, args, rows: list[dict], peak: dict) -> str:
         f"- Load / 负载: {info['load']}.",
         "- Precision / 精度: d2l trains in fp32 (NCHW); ours in each of: " + precisions
         + " (channels-last; `auto` times fp32 and bf16 on this machine and keeps the faster).",
-        "- Peak / 峰值: " + ", ".join(f"{k} {v:.0f} GFLOP/s" for k, v in peak.items())
-        + " (GEMM 2048×2048, same threads); the fraction of peak below uses the larger.",
+        f"- Peak / 峰值: {info['peak']} (GEMM 2048×2048, best of torch's MKL and oneDNN "
+        "paths, same threads; theoretical = cores × clock × FLOP/cycle from the CPU flags). "
+        "Each run's fraction of peak is against its own format's peak. "
+        "每次运行按其数值格式的峰值计算占比。",
         "",
         "```bash",
         f".venv/bin/python bench/bench_vs_d2l.py --input-size {sizes} --batches {args.batches}"
