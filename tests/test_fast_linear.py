@@ -163,3 +163,41 @@ def test_the_trainer_uses_it_in_fp32_says_so_and_leaves_the_net_plain(monkeypatc
         assert "Linear: torch's own (oneDNN was not faster here)" in out and not calls
     assert history.final["test_acc"] > 0.1
     assert all(type(m) is not F.FastLinear for m in net.modules())
+
+
+def _is_flushed() -> bool:
+    return torch.tensor([1e-39]).mul(2).item() == 0      # a subnormal, doubled
+
+
+def test_subnormals_flush_only_inside_the_block():
+    from course_utils.train.denormals import flush_denormals
+
+    assert not _is_flushed()
+    with flush_denormals() as changed:
+        assert _is_flushed() == changed
+    assert not _is_flushed()
+    with flush_denormals(enabled=False) as changed:
+        assert not changed and not _is_flushed()
+
+
+def test_the_trainer_flushes_subnormals_while_it_trains_on_a_cpu(monkeypatch):
+    from course_utils import messages
+    from course_utils.train import denormals, train_ch6
+    from tests.test_train import tiny_data, tiny_net
+
+    if not denormals.torch.set_flush_denormal(True):
+        pytest.skip("this CPU cannot flush subnormals")
+    torch.set_flush_denormal(False)
+    seen = []
+    net = tiny_net()
+    net[0].register_forward_hook(lambda m, i, o: seen.append(_is_flushed()))
+    train, test = tiny_data()
+    before = messages.get_lang()
+    messages.set_lang("en")
+    try:
+        train_ch6(net, train, test, 1, 0.1, "cpu", precision="fp32", live=False)
+    finally:
+        messages.set_lang(before)
+    # the first forward pass is the check of the network against one batch, before training
+    assert len(seen) > 2 and not seen[0] and all(seen[1:])
+    assert not _is_flushed()
