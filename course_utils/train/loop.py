@@ -12,9 +12,6 @@ learned:
   ``precision``); ``"fp32"`` is d2l's. Testing is always in fp32, as in d2l;
 * **metrics stay on the device**, read back a few times per epoch on a GPU;
 * **freed memory is reused** on Linux CPUs (see ``memory``);
-* on a CPU, **subnormal numbers count as zero** while training (see ``denormals``),
-  and in fp32 **the fully connected layers use oneDNN** where it measured faster
-  (see ``fast_linear``);
 * **a diverging loss** stops training and puts back the last good weights;
   Ctrl-C (the notebook's stop button) keeps everything done so far; a checkpoint
   that cannot be written is a warning, not the end of the run;
@@ -28,7 +25,6 @@ learned:
 
 from __future__ import annotations
 
-import contextlib
 import math
 import numbers
 import time
@@ -46,7 +42,6 @@ from .device import layout_name, memory_format, sync, to_device, usable_device
 from .live import LiveView, fmt_seconds
 from . import memory
 from .memory import reuse_freed_memory
-from .denormals import flush_denormals
 from .fast_linear import LinearChoice, choose_linear, fast_linears
 from .precision import PROBE_MAX_BATCH, autocast, check_precision, choose_precision
 
@@ -545,9 +540,7 @@ def train_ch6(net, train_iter, test_iter, num_epochs, lr, device=None, *, init="
         print(note, flush=True)
     view = LiveView(num_epochs, num_batches, enabled=live, text_every=text_every)
     loop = None
-    scoped = contextlib.ExitStack()           # settings for the probes and the epochs only
     try:
-        scoped.enter_context(flush_denormals(device.type == "cpu"))
         if state is None:
             _restart_shuffle(train_iter)    # the same batches each time this cell is run
         init_weights(net, None if state is not None else init)
@@ -587,7 +580,6 @@ def train_ch6(net, train_iter, test_iter, num_epochs, lr, device=None, *, init="
             torch.cuda.empty_cache()
         raise _oom_error(getattr(train_iter, "batch_size", None), device) from None
     finally:
-        scoped.close()
         view.close()
         net.eval()
     return _finish(history, loop, wall_start)
