@@ -23,15 +23,13 @@ from torch import nn  # noqa: E402
 from torch.profiler import ProfilerActivity, profile  # noqa: E402
 
 from course_utils.models import VGG11, scale_arch, vgg  # noqa: E402
-from course_utils.train.denormals import flush_denormals  # noqa: E402
 from course_utils.train.fast_linear import choose_linear, fast_linears  # noqa: E402
 from course_utils.train.memory import reuse_freed_memory  # noqa: E402
 from course_utils.train.precision import autocast  # noqa: E402
 
 
 def profile_steps(size: int, precision: str, batch: int, steps: int) -> str:
-    """The trainer's CPU settings: subnormals flushed, and in fp32 the Linear path it
-    would choose (oneDNN where measured faster)."""
+    """In fp32, the Linear path the trainer would choose (oneDNN where measured faster)."""
     torch.manual_seed(0)
     net = vgg(scale_arch(VGG11, 4), input_size=size).to(memory_format=torch.channels_last)
     onednn = precision == "fp32" and choose_linear(net, batch, torch.device("cpu")).fast
@@ -47,7 +45,7 @@ def profile_steps(size: int, precision: str, batch: int, steps: int) -> str:
         loss.backward()
         opt.step()
 
-    with reuse_freed_memory(), flush_denormals(), fast_linears(net, onednn):
+    with reuse_freed_memory(), fast_linears(net, onednn):
         step()                                   # warm-up: kernel choice, allocations
         with profile(activities=[ProfilerActivity.CPU]) as prof:
             for _ in range(steps):
@@ -67,7 +65,7 @@ def main(argv=None) -> int:
         for precision in args.precision:
             head = (f"## input {size}, {precision}, batch {args.batch_size}, {args.steps} steps, "
                     f"{torch.get_num_threads()} threads, torch {torch.__version__}, "
-                    "subnormals flushed, Linear as the trainer chooses")
+                    "Linear as the trainer chooses")
             text = head + "\n" + profile_steps(size, precision, args.batch_size, args.steps)
             print(text, flush=True)
             with out.open("a") as f:

@@ -12,6 +12,8 @@ learned:
   ``precision``); ``"fp32"`` is d2l's. Testing is always in fp32, as in d2l;
 * **metrics stay on the device**, read back a few times per epoch on a GPU;
 * **freed memory is reused** on Linux CPUs (see ``memory``);
+* in fp32 on a CPU, **the fully connected layers use oneDNN** where that measured
+  faster than torch's own path (see ``fast_linear``);
 * **a diverging loss** stops training and puts back the last good weights;
   Ctrl-C (the notebook's stop button) keeps everything done so far; a checkpoint
   that cannot be written is a warning, not the end of the run;
