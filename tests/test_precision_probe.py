@@ -88,7 +88,7 @@ def test_a_probe_on_a_busy_machine_is_used_but_not_kept(monkeypatch, before, aft
 
 def test_busy_means_more_than_half_the_cpus(monkeypatch):
     monkeypatch.undo()
-    n = machine.cpu_info().logical
+    n = machine.cpu_info().cores
     monkeypatch.setattr(probe_cache.os, "getloadavg", lambda: (n / 2 + 0.1, 0.0, 0.0))
     assert probe_cache.machine_busy()
     monkeypatch.setattr(probe_cache.os, "getloadavg", lambda: (n / 2 - 0.1, 0.0, 0.0))

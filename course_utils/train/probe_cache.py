@@ -26,12 +26,13 @@ MAX_AGE_DAYS = 30
 
 
 def machine_busy() -> bool:
-    """Whether the 1-minute load average is above half the CPUs this process may use."""
+    """Whether the 1-minute load average is above half the physical cores this process
+    may use (torch trains with one thread per core)."""
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):          # Windows: no load average, assume quiet
         return False
-    return load > cpu_info().logical / 2
+    return load > cpu_info().cores / 2
 
 
 def expired(entry: dict, now: float | None = None) -> bool:
