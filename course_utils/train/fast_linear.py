@@ -182,7 +182,7 @@ def _timer(shapes, batch: int, fast: bool):
     return run
 
 
-ROUNDS = 5               # timed passes per path at least...
+ROUNDS = 3               # timed passes per path at least (as the precision probe)...
 SECONDS = 1.0            # ...and more (up to MAX_ROUNDS) until this much time is timed
 MAX_ROUNDS = 20
 
