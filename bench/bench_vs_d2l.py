@@ -1,4 +1,4 @@
-"""Time d2l's own loader + ``train_ch6`` against ours, in one process, same work.
+"""Time d2l's own loader + ``train_ch6`` against ours, same work.
 
 Both sides train the same network (the lesson's VGG-11, channels / ``--ratio``)
 from the same seed, with the same learning rate, on the same number of training
@@ -10,24 +10,31 @@ batches of the same size, then test on the same number of test batches.
   ``root`` argument: it reads ``../data``, so we run it from a temporary folder
   whose ``../data`` is laid out by ``prepare_torchvision_root`` (no download).
 * our side is ``course_utils.data.load_data_fashion_mnist`` (in memory) and
-  ``course_utils.train.train_ch6`` (channels-last), once per ``--precision``
+  ``course_utils.train.train_ch6`` (channels-last; in fp32 on a CPU, the Linear
+  layers through oneDNN where that measured faster), once per ``--precision``
   (default: ``auto``, which times fp32 and bf16 and keeps the faster, then fp32
   and bf16 forced), so an fp32-vs-fp32 row is always there.
 
 A ratio to d2l moves with the CPU and with the load; how close each side gets to
 the machine's own limit does not. So the bench also measures the machine's peak
-(best GEMM GFLOP/s over fp32 and bf16, 2048x2048, the same thread count) and the
-FLOPs of one training example (forward + backward, counted by
-``torch.utils.flop_counter.FlopCounterMode``), and reports every steady speed as
-a fraction of that peak.
+per number format (``bench/peak.py``: the best GEMM GFLOP/s over torch's paths,
+MKL's and oneDNN's, 2048x2048, the same thread count, beside the theoretical
+figure from the CPU's flags) and the FLOPs of one training example (forward +
+backward, counted by ``torch.utils.flop_counter.FlopCounterMode``), and reports
+every steady speed as a fraction of the peak of the format it trained in (fp32
+runs against the fp32 peak, bf16 runs against the bf16 peak).
 
-All d2l runs come before ours: ours leaves the process's heap warm, which
-would flatter a d2l run that came after it.
+Every d2l run is a fresh Python process (this script, ``--d2l-child``): our
+trainer changes glibc's allocator settings for the whole process (see
+``course_utils.train.memory``), and glibc cannot go back to its dynamic
+defaults afterwards, so a d2l run in our process would not be d2l as shipped.
 
 Three speeds per side, in training examples per second:
 
 * steady: wall time per training batch once running (the first ``--warmup``
-  batches, worker start-up and first-call set-up left out), data loading included;
+  batches, worker start-up and first-call set-up left out), data loading included,
+  d2l's Animator redraws left out (ours draws nothing with ``live=False``; the
+  seconds left out are printed with each d2l run as ``animator_s``);
 * compute: each trainer's own figure (d2l's leaves data loading out; so does ours);
 * end-to-end: from building the loaders to the end of testing, start-up included.
 
@@ -41,9 +48,11 @@ import argparse
 import contextlib
 import datetime as dt
 import io
+import json
 import os
 import platform
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -52,6 +61,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
 
 import torch  # noqa: E402
 
@@ -60,6 +70,7 @@ from course_utils.data import load_data_fashion_mnist, prepare_torchvision_root 
 from course_utils.models import VGG11, scale_arch, vgg  # noqa: E402
 from course_utils.train import train_ch6, try_gpu  # noqa: E402
 from course_utils.train.memory import reuse_freed_memory  # noqa: E402
+from peak import fmt_gflops, measure_peaks, peak_lines, theoretical  # noqa: E402, F401
 
 D2L_MIN_BATCHES = 5    # d2l.train_ch6 computes i % (num_batches // 5): fewer batches divide by 0
 README_START, README_END = "<!-- perf:start -->", "<!-- perf:end -->"
@@ -100,10 +111,13 @@ class TimedLoader:
         finally:
             del inner          # stops d2l's worker processes now, not at garbage collection
 
-    def steady_seconds_per_batch(self, warmup: int) -> float:
-        """Mean wall time per batch after the first ``warmup`` batches."""
+    def steady_seconds_per_batch(self, warmup: int, excluded=()) -> float:
+        """Mean wall time per batch after the first ``warmup`` batches, less the
+        ``(start, end)`` spans in ``excluded`` that fall inside that window."""
         warmup = min(warmup, len(self.stamps) - 1)
-        return (self.end - self.stamps[warmup]) / (len(self.stamps) - warmup)
+        start = self.stamps[warmup]
+        left_out = sum(max(0.0, min(e, self.end) - max(s, start)) for s, e in excluded)
+        return (self.end - start - left_out) / (len(self.stamps) - warmup)
 
 
 def build_net(ratio: int, input_size: int, seed: int):
@@ -111,7 +125,26 @@ def build_net(ratio: int, input_size: int, seed: int):
     return vgg(scale_arch(VGG11, ratio), input_size=input_size)
 
 
+@contextlib.contextmanager
+def _timed_animator(d2l, spans: list):
+    """Record when d2l's Animator redraws: ours draws nothing in the bench."""
+    original = d2l.Animator.add
+
+    def add(self, *args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            spans.append((start, time.perf_counter()))
+    d2l.Animator.add = add
+    try:
+        yield
+    finally:
+        d2l.Animator.add = original
+
+
 def run_d2l(args, size: int, device: torch.device, data_root: Path) -> dict:
+    """d2l's side in this process; the bench calls it through :func:`run_d2l_fresh`."""
     from d2l import torch as d2l
 
     workdir = data_root.parent / "work"        # d2l reads ../data from here
@@ -125,7 +158,8 @@ def run_d2l(args, size: int, device: torch.device, data_root: Path) -> dict:
         train = TimedLoader(train_iter, args.batches, device)
         test = TimedLoader(test_iter, args.test_batches, device, record=False)
         net = build_net(args.ratio, size, args.seed)
-        with contextlib.redirect_stdout(out):
+        spans: list = []
+        with contextlib.redirect_stdout(out), _timed_animator(d2l, spans):
             d2l.train_ch6(net, train, test, 1, args.lr, device)
         wall = time.perf_counter() - start
     finally:
@@ -133,10 +167,40 @@ def run_d2l(args, size: int, device: torch.device, data_root: Path) -> dict:
     printed = out.getvalue()
     match = re.search(r"([\d.]+) examples/sec on", printed)
     summary = [line for line in printed.splitlines() if line.startswith("loss ")]
-    return {"steady": args.batch_size / train.steady_seconds_per_batch(args.warmup),
+    in_window = [(s, e) for s, e in spans if s >= train.stamps[min(args.warmup,
+                                                                  len(train.stamps) - 1)]
+                 and e <= train.end]
+    return {"steady": args.batch_size / train.steady_seconds_per_batch(args.warmup, in_window),
             "compute": float(match.group(1)) if match else float("nan"),
             "end_to_end": len(train) * args.batch_size / wall, "wall": wall,
-            "summary": summary[-1] if summary else "", "precision": "fp32"}   # d2l: no autocast
+            "summary": summary[-1] if summary else "", "precision": "fp32",  # d2l: no autocast
+            "animator_s": round(sum(e - s for s, e in in_window), 4), "pid": os.getpid()}
+
+
+D2L_RESULT = "D2L_RESULT "
+
+
+def run_d2l_fresh(args, size: int, device: torch.device, data_root: Path) -> dict:
+    """:func:`run_d2l` in a new Python process, so that no allocator setting, heap or
+    thread pool of an earlier run (ours or d2l's) carries over."""
+    spec = {"args": vars(args), "size": size, "device": str(device),
+            "data_root": str(data_root)}
+    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--d2l-child",
+                           json.dumps(spec)], capture_output=True, text=True, cwd=REPO)
+    for line in reversed(proc.stdout.splitlines()):
+        if line.startswith(D2L_RESULT):
+            return json.loads(line[len(D2L_RESULT):])
+    raise RuntimeError(f"the d2l run failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+
+
+def _d2l_child(spec_json: str) -> int:
+    spec = json.loads(spec_json)
+    args = argparse.Namespace(**spec["args"])
+    with _no_windows():
+        result = run_d2l(args, spec["size"], torch.device(spec["device"]),
+                         Path(spec["data_root"]))
+    print(D2L_RESULT + json.dumps(result), flush=True)
+    return 0
 
 
 def run_ours(args, size: int, device: torch.device, precision: str) -> dict:
@@ -158,28 +222,6 @@ def run_ours(args, size: int, device: torch.device, precision: str) -> dict:
 
 
 # ---------------------------------------------------------------- the machine's limit
-
-
-def gemm_peak(device: torch.device, n: int = 2048, repeats: int = 5) -> dict:
-    """Best GFLOP/s of an n x n matrix product, per format, on ``device``."""
-    peaks = {}
-    for name, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
-        try:
-            a = torch.randn(n, n, device=device).to(dtype)
-            b = torch.randn(n, n, device=device).to(dtype)
-            best_s = float("inf")
-            for _ in range(repeats + 1):
-                if device.type == "cuda":
-                    torch.cuda.synchronize(device)
-                start = time.perf_counter()
-                a @ b
-                if device.type == "cuda":
-                    torch.cuda.synchronize(device)
-                best_s = min(best_s, time.perf_counter() - start)
-            peaks[name] = 2 * n**3 / best_s / 1e9
-        except RuntimeError:
-            peaks[name] = float("nan")
-    return peaks
 
 
 def flops_per_example(args, size: int) -> float:
@@ -253,18 +295,36 @@ def table(rows: list[dict]) -> list[str]:
     return lines
 
 
+def matching_peak(precision: str, peak: dict) -> float:
+    """The measured peak of the format a run trained in ("bf16/fp32" when ``auto``
+    chose differently across repeats: the higher of the two, not to flatter it)."""
+    values = [peak[p]["best"] for p in precision.split("/") if p in peak]
+    values = [v for v in values if v == v]
+    return max(values) if values else float("nan")
+
+
 def peak_table(rows: list[dict], peak: dict) -> list[str]:
-    """Steady speed as achieved GFLOP/s and as a fraction of the machine's peak."""
-    top = max(v for v in peak.values() if v == v)
+    """Steady speed as achieved GFLOP/s and as a fraction of its own format's peak."""
     lines = ["| input | GFLOP per example | side | precision used | steady ex/s | GFLOP/s | "
-             "of peak |", "|---|---|---|---|---|---|---|"]
+             "of peak (same format) |", "|---|---|---|---|---|---|---|"]
     for row in rows:
         for side, r in ((k, v) for k, v in row.items() if k == "d2l" or k.startswith("ours ")):
             achieved = r["steady"] * row["flops"] / 1e9
+            top = matching_peak(r["precision"], peak)
+            share = f"{achieved / top:.0%}" if top == top else "unknown"
             lines.append(f"| {row['size']} | {row['flops'] / 1e9:.2f} | {side} | "
                          f"{r['precision']} | {r['steady']:.1f} | {achieved:.0f} | "
-                         f"{achieved / top:.0%} |")
+                         f"{share} |")
     return lines
+
+
+def peak_summary(peak: dict, theory: dict) -> str:
+    """``fp32 424 GFLOP/s (oneDNN matmul; theoretical 332), bf16 ...`` in one line."""
+    def one(fmt):
+        p, t = peak[fmt], theory.get(fmt)
+        return (f"{fmt} {p['best']:.0f} GFLOP/s ({p['path']}; theoretical "
+                f"{f'{t:.0f}' if t else 'unknown'})")
+    return ", ".join(one(fmt) for fmt in peak)
 
 
 def update_readme(readme: Path, block: str) -> None:
@@ -336,8 +396,11 @@ def _main(argv=None) -> int:
         REPO / "bench" / "results" / f"{kind}-{dt.date.today().isoformat()}.txt")
     lines = [f"# bench_vs_d2l: {' '.join(sys.argv[1:]) or '(defaults)'}"]
     lines += [f"{k}: {v}" for k, v in info.items()]
-    lines.append(f"ours: precision {' / '.join(args.precision)}, channels-last, data in memory; "
-                 "d2l: fp32, NCHW, PIL resize in num_workers=4 processes (as shipped)")
+    lines.append(f"ours: precision {' / '.join(args.precision)}, channels-last, data in memory, "
+                 "fp32 Linear through oneDNN where measured faster (each run's set-up line "
+                 "says); "
+                 "d2l: fp32, NCHW, PIL resize in num_workers=4 processes (as shipped), "
+                 "each run in a fresh process, Animator redraws left out of steady")
     lines.append(f"batch size {args.batch_size}, ratio {args.ratio}, lr {args.lr}, "
                  f"{args.batches} training + {args.test_batches} test batches, "
                  f"steady state after {args.warmup} warm-up batches, "
@@ -345,16 +408,17 @@ def _main(argv=None) -> int:
     before = load_note()
     lines.append("before: " + before)
     with reuse_freed_memory(device.type == "cpu"):
-        peak = gemm_peak(device)
-    lines.append("peak (GEMM 2048x2048, best of 5): " + ", ".join(
-        f"{k} {v:.0f} GFLOP/s" for k, v in peak.items()))
+        peak = measure_peaks(device)
+    theory = theoretical(device)
+    lines += peak_lines(peak, theory)
+    info["peak"] = peak_summary(peak, theory)
     flops = {size: flops_per_example(args, size) for size in args.input_size}
     lines.append("FLOPs per training example (forward + backward, FlopCounterMode): " + ", ".join(
         f"{size}: {f / 1e9:.2f} G" for size, f in flops.items()))
     print("\n".join(lines), flush=True)
 
-    # Every d2l run comes first: ours leaves glibc's heap large and warm (see
-    # reuse_freed_memory), which would make a later d2l run faster than d2l as shipped.
+    # Every d2l run is a fresh process (run_d2l_fresh): ours changes glibc's allocator
+    # for the whole process (see reuse_freed_memory), which would change d2l's speed.
     sides = (["d2l"] if not args.skip_d2l else []) + [f"ours {p}" for p in args.precision]
     runs = {(side, size): [] for side in sides for size in args.input_size}
     with tempfile.TemporaryDirectory(prefix="bench-d2l-") as tmp:
@@ -362,7 +426,7 @@ def _main(argv=None) -> int:
             data_root = prepare_torchvision_root(Path(tmp) / "data")
             for _ in range(args.repeat):
                 for size in args.input_size:
-                    runs["d2l", size].append(run_d2l(args, size, device, data_root))
+                    runs["d2l", size].append(run_d2l_fresh(args, size, device, data_root))
                     print(f"input {size}: d2l  {runs['d2l', size][-1]}", flush=True)
     for _ in range(args.repeat):
         for size in args.input_size:
@@ -405,8 +469,10 @@ def readme_block(info: dict, args, rows: list[dict], peak: dict) -> str:
         f"- Load / 负载: {info['load']}.",
         "- Precision / 精度: d2l trains in fp32 (NCHW); ours in each of: " + precisions
         + " (channels-last; `auto` times fp32 and bf16 on this machine and keeps the faster).",
-        "- Peak / 峰值: " + ", ".join(f"{k} {v:.0f} GFLOP/s" for k, v in peak.items())
-        + " (GEMM 2048×2048, same threads); the fraction of peak below uses the larger.",
+        f"- Peak / 峰值: {info['peak']} (GEMM 2048×2048, best of torch's MKL and oneDNN "
+        "paths, same threads; theoretical = cores × clock × FLOP/cycle from the CPU flags). "
+        "Each run's fraction of peak is against its own format's peak. "
+        "每次运行按其数值格式的峰值计算占比。",
         "",
         "```bash",
         f".venv/bin/python bench/bench_vs_d2l.py --input-size {sizes} --batches {args.batches}"
@@ -427,4 +493,6 @@ def readme_block(info: dict, args, rows: list[dict], peak: dict) -> str:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--d2l-child":
+        sys.exit(_d2l_child(sys.argv[2]))
     sys.exit(main())

@@ -23,13 +23,16 @@ from torch import nn  # noqa: E402
 from torch.profiler import ProfilerActivity, profile  # noqa: E402
 
 from course_utils.models import VGG11, scale_arch, vgg  # noqa: E402
+from course_utils.train.fast_linear import choose_linear, fast_linears  # noqa: E402
 from course_utils.train.memory import reuse_freed_memory  # noqa: E402
 from course_utils.train.precision import autocast  # noqa: E402
 
 
 def profile_steps(size: int, precision: str, batch: int, steps: int) -> str:
+    """In fp32, the Linear path the trainer would choose (oneDNN where measured faster)."""
     torch.manual_seed(0)
     net = vgg(scale_arch(VGG11, 4), input_size=size).to(memory_format=torch.channels_last)
+    onednn = precision == "fp32" and choose_linear(net, batch, torch.device("cpu")).fast
     opt = torch.optim.SGD(net.parameters(), lr=0.05)
     X = torch.rand(batch, 1, size, size).contiguous(memory_format=torch.channels_last)
     y = torch.randint(0, 10, (batch,))
@@ -42,7 +45,7 @@ def profile_steps(size: int, precision: str, batch: int, steps: int) -> str:
         loss.backward()
         opt.step()
 
-    with reuse_freed_memory():
+    with reuse_freed_memory(), fast_linears(net, onednn):
         step()                                   # warm-up: kernel choice, allocations
         with profile(activities=[ProfilerActivity.CPU]) as prof:
             for _ in range(steps):
@@ -61,7 +64,8 @@ def main(argv=None) -> int:
     for size in args.input_size:
         for precision in args.precision:
             head = (f"## input {size}, {precision}, batch {args.batch_size}, {args.steps} steps, "
-                    f"{torch.get_num_threads()} threads, torch {torch.__version__}")
+                    f"{torch.get_num_threads()} threads, torch {torch.__version__}, "
+                    "Linear as the trainer chooses")
             text = head + "\n" + profile_steps(size, precision, args.batch_size, args.steps)
             print(text, flush=True)
             with out.open("a") as f:

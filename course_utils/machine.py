@@ -159,3 +159,48 @@ def cpu_info() -> CPU:
 def cpu_name() -> str:
     """The model name alone, e.g. ``AMD EPYC`` (for people, not for cache keys)."""
     return cpu_info().name
+
+
+# ---------------------------------------------------------------- the theoretical limit
+
+
+def flops_per_cycle(cpu: CPU) -> dict:
+    """Floating-point operations one core can start per clock cycle, per format, as
+    far as the instruction-set flags tell (``None``: they do not tell).
+
+    Assumes two FMA units per core (an FMA counts as 2 operations): with AVX-512,
+    2 x 16 fp32 lanes x 2 = 64; with AVX2 + FMA, 32; with AVX alone (no FMA), 16.
+    AMD's first AVX-512 cores (Zen 4, family 25) split each 512-bit operation in
+    two 256-bit halves: 32. ``avx512_bf16`` doubles the fp32 figure for bf16
+    (two bf16 products per fp32 lane); Intel's AMX tiles do 1024 bf16 operations
+    per cycle. Some cores (a few Xeon and laptop models) have a single AVX-512
+    FMA unit: the figure is then twice too high, which the flags cannot show.
+    """
+    f = cpu.flags
+    fp32 = None
+    if "avx512f" in f:
+        fp32 = 32 if (cpu.vendor == "AuthenticAMD" and cpu.family == "25") else 64
+    elif "avx2" in f and "fma" in f:
+        fp32 = 32
+    elif "avx" in f:
+        fp32 = 16
+    bf16 = None
+    if "amx_bf16" in f:
+        bf16 = 1024
+    elif "avx512_bf16" in f and fp32:
+        bf16 = 2 * fp32
+    return {"fp32": fp32, "bf16": bf16}
+
+
+def theoretical_gflops(cpu: CPU | None = None) -> dict:
+    """``{"fp32": GFLOP/s or None, "bf16": ..., "clock_mhz": ..., "clock": how known}``:
+    cores x clock x :func:`flops_per_cycle`. The clock is cpufreq's maximum where
+    the kernel gives it, else the one reported now (a VM's is often the base
+    clock: the real limit may be higher while boosting)."""
+    cpu = cpu or cpu_info()
+    mhz = cpu.max_mhz or cpu.mhz
+    how = "cpufreq max" if cpu.max_mhz else ("reported now" if cpu.mhz else "unknown")
+    out = {"clock_mhz": mhz, "clock": how}
+    for name, per_cycle in flops_per_cycle(cpu).items():
+        out[name] = cpu.cores * mhz / 1000 * per_cycle if (per_cycle and mhz) else None
+    return out

@@ -25,8 +25,12 @@ SPEED_LINE = re.compile(r"^\d+\.\d examples/sec on cpu$")
 
 @pytest.fixture(autouse=True)
 def private_cache(tmp_path, monkeypatch):
-    """Precision decisions cached per test, never in the user's ~/.cache."""
+    """Precision decisions cached per test, never in the user's ~/.cache; the machine
+    counts as quiet, so that a probe is kept whatever else runs meanwhile."""
+    from course_utils.train import probe_cache
+
     monkeypatch.setenv("VGG_COURSE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(probe_cache, "machine_busy", lambda: False)
 
 
 @pytest.fixture(autouse=True)
@@ -520,12 +524,12 @@ def test_a_probe_in_which_every_format_failed_is_not_cached(monkeypatch):
 
     def broken(*args, **kwargs):
         raise RuntimeError("no kernel for this format")
-    real = P._time_steps
-    monkeypatch.setattr(P, "_time_steps", broken)
+    real = P._stepper
+    monkeypatch.setattr(P, "_stepper", broken)
     choice = T.choose_precision(tiny_net(), (64, 1, 28, 28), torch.device("cpu"))
     assert choice.precision == "fp32" and not any(choice.seconds.values())
     assert not (P.cache_dir() / "precision.json").exists()
-    monkeypatch.setattr(P, "_time_steps", real)     # (undo() would drop the private cache too)
+    monkeypatch.setattr(P, "_stepper", real)        # (undo() would drop the private cache too)
     again = T.choose_precision(tiny_net(), (64, 1, 28, 28), torch.device("cpu"))
     assert not again.cached and again.seconds["fp32"] is not None   # measured, not read back
 

@@ -7,10 +7,10 @@ import ctypes
 import platform
 import sys
 
-# glibc's mallopt() parameters (malloc.h) and its defaults, restored after training.
+# glibc's mallopt() parameters (malloc.h) and the values a glibc process starts with.
 _M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
-_GLIBC_DEFAULTS = {_M_TRIM_THRESHOLD: 128 * 1024, _M_TOP_PAD: 128 * 1024,
-                   _M_MMAP_THRESHOLD: 128 * 1024}
+_GLIBC_STARTING_VALUES = {_M_TRIM_THRESHOLD: 128 * 1024, _M_TOP_PAD: 128 * 1024,
+                          _M_MMAP_THRESHOLD: 128 * 1024}
 
 
 def _glibc():
@@ -31,9 +31,16 @@ def reuse_freed_memory(enabled: bool = True):
     once more. A VGG at 224 allocates ~2 GB per batch that way, and measured here
     a third of the CPU time went to those page faults. Raising the thresholds
     makes the allocator reuse the blocks instead: 1.2x faster at input 96, 1.6x at
-    32 and 224 on this project's 2-core machine. Afterwards the defaults come back
-    and the memory is returned. glibc only (Linux); elsewhere this does nothing.
-    Nested uses are harmless: only the outermost one restores the defaults.
+    32 and 224 on this project's 2-core machine. glibc only (Linux); elsewhere this
+    does nothing. Nested uses are harmless: only the outermost one resets.
+
+    The change is process-wide and cannot be fully undone: glibc starts with
+    thresholds that adapt (the mmap threshold rises towards 32 MiB as big blocks
+    are freed), and any mallopt() call switches that adaptation off for good;
+    glibc has no call to switch it back on. Afterwards the thresholds are set
+    back to glibc's starting values (fixed from then on) and the memory is
+    returned to the system. Code timed against an untouched process (the bench's
+    d2l side) must therefore run in a fresh process.
     """
     global _depth
     libc = _glibc() if enabled else None
@@ -50,7 +57,7 @@ def reuse_freed_memory(enabled: bool = True):
     finally:
         _depth -= 1
         if _depth == 0:
-            for param, value in _GLIBC_DEFAULTS.items():
+            for param, value in _GLIBC_STARTING_VALUES.items():
                 libc.mallopt(param, ctypes.c_int(value))
             libc.malloc_trim(ctypes.c_size_t(0))                   # give the memory back now
 
