@@ -99,6 +99,24 @@ def _menu(page, title: str, *commands: str) -> None:
     page.locator(", ".join(f".lm-Menu-item[data-command='{c}']" for c in commands)).first.click()
 
 
+def open_and_run_all(browser, lab, notebook: Path):
+    """A real lesson opened in the lab, its stored outputs cleared in the page (the stored
+    widget views must not be found before the live ones), then Run ▸ Run All Cells from
+    the menu, as a student would. Returns the page."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{lab['base']}/lab/tree/{notebook.as_posix()}?reset&token={lab['token']}")
+    page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=30_000)
+    # Run All before the kernel has said "idle" opens a kernel chooser instead
+    expect(page.locator(".jp-StatusBar-Widget")).to_contain_text(
+        re.compile(r"\| Idle"), timeout=30_000)
+    _menu(page, "Edit", "editmenu:clear-all", "notebook:clear-all-cell-outputs")
+    expect(page.locator(".jp-Notebook .jp-OutputArea-output")).to_have_count(0)
+    _menu(page, "Run", "runmenu:run-all", "notebook:run-all-cells")
+    return page
+
+
 def test_ratio_and_block_sliders_in_a_real_browser(lab):
     from playwright.sync_api import expect, sync_playwright
 
@@ -107,19 +125,7 @@ def test_ratio_and_block_sliders_in_a_real_browser(lab):
     with sync_playwright() as p:
         browser = launch_chromium(p)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(f"{lab['base']}/lab/tree/{NOTEBOOK.as_posix()}?reset&token={lab['token']}")
-            page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=30_000)
-            # Run All before the kernel has said "idle" opens a kernel chooser instead
-            expect(page.locator(".jp-StatusBar-Widget")).to_contain_text(
-                re.compile(r"\| Idle"), timeout=30_000)
-
-            # Edit ▸ Clear Outputs of All Cells (in the page only): the stored widget
-            # views must not be found before the live ones
-            _menu(page, "Edit", "editmenu:clear-all", "notebook:clear-all-cell-outputs")
-            expect(page.locator(".jp-Notebook .jp-OutputArea-output")).to_have_count(0)
-            # Run ▸ Run All Cells, from the menu as a student would
-            _menu(page, "Run", "runmenu:run-all", "notebook:run-all-cells")
+            page = open_and_run_all(browser, lab, NOTEBOOK)
 
             explorer = page.locator(".vgg-explorer").first
             summary = explorer.locator(f"{SUMMARY} .widget-html-content")

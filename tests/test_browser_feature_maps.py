@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_browser import _menu, _problems
+from tests.test_browser import _menu, _problems, open_and_run_all
 from tests.test_lab import course_lab, digests, launch_chromium, need_browser
 
 NOTEBOOK = Path("notebooks/en/04-training.ipynb")
@@ -25,13 +25,7 @@ def test_the_feature_map_viewer_answers_clicks(tmp_path, monkeypatch):
             sync_playwright() as p:
         browser = launch_chromium(p)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(f"{lab['base']}/lab/tree/{NOTEBOOK.as_posix()}?reset&token={lab['token']}")
-            page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=30_000)
-            expect(page.locator(".jp-StatusBar-Widget")).to_contain_text(
-                re.compile(r"\| Idle"), timeout=30_000)
-            _menu(page, "Edit", "editmenu:clear-all", "notebook:clear-all-cell-outputs")
-            _menu(page, "Run", "runmenu:run-all", "notebook:run-all-cells")
+            page = open_and_run_all(browser, lab, NOTEBOOK)
             viewer = page.locator(".vgg-sees").first
             note = viewer.locator(".vgg-sees-note .widget-html-content")
             try:
