@@ -96,24 +96,22 @@ class Run:
 
 
 def _init(net: nn.Module, init: str) -> None:
+    """The trainer's own initialisation, biases re-drawn too so that the seed decides all."""
+    from .train.loop import init_weights
+
     for m in net.modules():
         if isinstance(m, (nn.Linear, nn.Conv2d)):
-            m.reset_parameters()          # biases too, drawn under the run's seed
-            if init == "xavier":
-                nn.init.xavier_uniform_(m.weight)       # d2l's choice
-            else:
-                nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+            m.reset_parameters()
+    init_weights(net, init)
 
 
 def _data(s: Slice, input_size: int):
-    from .data import InMemoryLoader, load_fashion_mnist
+    """The slice as the trainer's loaders (same subsets and shuffling as a profile)."""
+    from .train.profiles import Profile, profile_data
 
-    (X, y), (Xt, yt) = load_fashion_mnist(True), load_fashion_mnist(False)
-    train = InMemoryLoader(X[:s.train], y[:s.train], s.batch_size, shuffle=True,
-                           resize=input_size, seed=0)
-    test = InMemoryLoader(Xt[:s.test], yt[:s.test], s.batch_size, shuffle=False,
-                          resize=input_size)
-    return train, test
+    return profile_data(Profile("experiment", ratio=s.ratio, input_size=input_size, lr=s.lr,
+                                num_epochs=s.epochs, batch_size=s.batch_size, init="kaiming",
+                                train_subset=s.train, test_subset=s.test))
 
 
 def train_run(label: str, net: nn.Module, input_size: int, s: Slice | None = None, *,
