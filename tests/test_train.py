@@ -267,7 +267,8 @@ def test_an_interrupt_in_the_first_epoch_still_reports_the_real_speed(capsys):
     assert h.train_seconds > 0 and h.examples_per_sec > 0
     # d2l's figure counts training steps only, so it is never below the end-to-end one
     assert h.examples_per_sec >= h.wall_examples_per_sec > 0
-    assert "0.0 examples/sec" not in capsys.readouterr().out
+    # a whole number, not a suffix: "30590.0 examples/sec" is a fine speed on a tiny net
+    assert not re.search(r"(?<![\d.])0\.0 examples/sec", capsys.readouterr().out)
 
 
 def test_checkpoint_and_resume_round_trip(tmp_path):
