@@ -698,7 +698,7 @@ def _cpu_out_of_memory(ctx):
 
 
 def _precision_cache(content):
-    """precision.json holding ``content`` (text, or a callable of the real entries)."""
+    """precision.json holding ``content`` (text, bytes, or a callable of the real entries)."""
     def action(ctx):
         import torch
         from course_utils.train import precision as P
@@ -710,7 +710,11 @@ def _precision_cache(content):
         file = ctx.tmp / "cache" / "precision.json"
         file.parent.mkdir(parents=True, exist_ok=True)
         key = P.cache_key(net, (min(64, P.PROBE_MAX_BATCH), 1, 28, 28), cpu)
-        file.write_text(content(key) if callable(content) else content)
+        content_ = content(key) if callable(content) else content
+        if isinstance(content_, bytes):
+            file.write_bytes(content_)
+        else:
+            file.write_text(content_)
         choice = P.choose_precision(net, shape, cpu)
         ctx.keep.update(choice=choice, file=file, key=key)
     return action
@@ -724,9 +728,32 @@ def measured_again_and_cache_mended(ctx):
     assert entry["precision"] in ("fp32", "bf16")
 
 
-def _entry(precision, seconds):
+def _entry(precision, seconds, stamp="now"):
     import json
-    return lambda key: json.dumps({key: {"precision": precision, "seconds": seconds}})
+    import time
+
+    def entry(key):
+        e = {"precision": precision, "seconds": seconds}
+        if stamp is not None:
+            e["time"] = time.time() if stamp == "now" else stamp
+        return json.dumps({key: e})
+    return entry
+
+
+def _every_format_fails(ctx):
+    """No format could be timed (a broken build, say): fp32, said as a default, not kept."""
+    import torch
+    from course_utils.train import precision as P
+
+    ctx.monkeypatch.setenv("VGG_COURSE_CACHE", str(ctx.tmp / "cache"))
+
+    def broken(precision):
+        raise RuntimeError(f"{precision} kernel missing")
+    choice = P.choose_precision(_tiny_net(), (64, 1, 28, 28), torch.device("cpu"),
+                                measure=broken)
+    assert choice.precision == "fp32" and not choice.kept
+    assert not (ctx.tmp / "cache" / "precision.json").exists()
+    return choice.reason()
 
 
 GBK_RUN = """
@@ -925,6 +952,19 @@ CASES = [
          None, measured_again_and_cache_mended, words_en="edited or damaged"),
     Case("precision.json: fp16 on a CPU", _precision_cache(_entry("fp16", {"fp16": 0.1})),
          None, measured_again_and_cache_mended, words_en="measuring again"),
+    Case("precision.json: bytes that are not UTF-8", _precision_cache(b"\xff\xfe{\x00\x9c"),
+         None, measured_again_and_cache_mended, words_en="not a JSON object"),
+    Case("precision.json: the chosen format never timed",
+         _precision_cache(_entry("bf16", {"fp32": 0.2, "bf16": None})), None,
+         measured_again_and_cache_mended, words_en="edited or damaged"),
+    Case("precision.json: a decision with no timings",
+         _precision_cache(_entry("bf16", None)), None,
+         measured_again_and_cache_mended, words_en="edited or damaged"),
+    Case("precision.json: a timestamp that is text",
+         _precision_cache(_entry("bf16", {"fp32": 0.2, "bf16": 0.1}, stamp="yesterday")), None,
+         measured_again_and_cache_mended, words_en="edited or damaged"),
+    Case("precision probe: every format fails", _every_format_fails, None,
+         words_en="no format could be timed"),
     Case("train: a long CPU run, precision measured", _long_cpu_run("auto"), None,
          history_returned, words_en="of memory"),
     Case("train: a long CPU run, precision as asked", _long_cpu_run("fp32"), None,

@@ -86,7 +86,11 @@ class PrecisionChoice:
             return pick(f"{p}（指定）", f"{p} (as asked)", lang)
         others = {k: v for k, v in self.seconds.items() if k != p}
         mine = self.seconds.get(p)
-        if not others or mine is None:
+        if mine is None:
+            # every format failed its probe: fp32 is the safe default, not a measured winner
+            return pick(f"{p}（没有一种格式测得出速度，用默认的）",
+                        f"{p} (no format could be timed here: the default)", lang)
+        if not others:
             return pick(f"{p}（这台设备只能用它）", f"{p} (the only one this device can use)", lang)
         name, t = min(others.items(), key=lambda kv: float("inf") if kv[1] is None else kv[1])
         if t is None:
@@ -198,8 +202,11 @@ def _usable_entry(hit, device: torch.device) -> bool:
     """A cached decision this device can use, with sane timings (a hand edit may not be)."""
     if not isinstance(hit, dict) or hit.get("precision") not in candidates(device):
         return False
-    seconds = hit.get("seconds", {})
-    if not isinstance(seconds, dict):
+    seconds = hit.get("seconds")
+    if not isinstance(seconds, dict) or not probe_cache.stamped(hit):
+        return False
+    # the probe only keeps a decision it timed: the chosen format has a timing of its own
+    if seconds.get(hit["precision"]) is None:
         return False
     for name, value in seconds.items():
         if name not in PRECISIONS[1:]:

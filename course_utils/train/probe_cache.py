@@ -35,11 +35,18 @@ def machine_busy() -> bool:
     return load > cpu_info().cores / 2
 
 
+def stamped(entry: dict) -> bool:
+    """Whether the entry carries a real timestamp (a hand edit may leave text or nothing)."""
+    stamp = entry.get("time")
+    return (not isinstance(stamp, bool) and isinstance(stamp, (int, float))
+            and math.isfinite(stamp))
+
+
 def expired(entry: dict, now: float | None = None) -> bool:
     """Older than :data:`MAX_AGE_DAYS`, or without a usable timestamp."""
-    stamp = entry.get("time")
-    if isinstance(stamp, bool) or not isinstance(stamp, (int, float)) or not math.isfinite(stamp):
+    if not stamped(entry):
         return True
+    stamp = entry["time"]
     age = (time.time() if now is None else now) - stamp
     return age < 0 or age > MAX_AGE_DAYS * 86400
 
@@ -54,11 +61,11 @@ def ignored(name: str, why_zh: str, why_en: str) -> None:
 def read(name: str, quiet: bool = False) -> dict:
     """The file's entries; a damaged or hand-edited file counts as empty (and is said)."""
     try:
-        text = (cache_dir() / name).read_text()
+        raw = (cache_dir() / name).read_bytes()
     except OSError:
         return {}
     try:
-        entries = json.loads(text)
+        entries = json.loads(raw)          # bytes that are not UTF-8 raise a ValueError too
     except ValueError:
         entries = None
     if not isinstance(entries, dict):
