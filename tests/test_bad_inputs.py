@@ -794,6 +794,25 @@ def _long_cpu_run(precision):
     return action
 
 
+def _probe_said_before_it_runs(ctx):
+    """A probe on a big network takes a while: the student reads why before it starts."""
+    import contextlib
+    import io
+    from course_utils.train import precision as P
+
+    out, seen_first = io.StringIO(), []
+    stepper = P._stepper
+
+    def spy(*args, **kwargs):
+        seen_first.append(out.getvalue())          # what was printed before the first step
+        return stepper(*args, **kwargs)
+    ctx.monkeypatch.setattr(P, "_stepper", spy)
+    with contextlib.redirect_stdout(out):
+        ctx.keep["history"] = _train(ctx, epochs=1, precision="auto")
+    assert seen_first, "the probe did not run"
+    return _note(seen_first[0], ("Measuring", "先测"))
+
+
 def _lab_serve_without_token(ctx):
     from course_utils import lab
     ctx.monkeypatch.delenv("JUPYTER_TOKEN", raising=False)
@@ -969,6 +988,8 @@ CASES = [
          history_returned, words_en="of memory"),
     Case("train: a long CPU run, precision as asked", _long_cpu_run("fp32"), None,
          history_returned, words_en="on this CPU"),
+    Case("train: the precision probe is said before it runs", _probe_said_before_it_runs,
+         None, history_returned, words_en="the next run skips this"),
     Case("train: a GBK console without the warning sign", _gbk_console, None,
          words_en="[!] Training stopped"),
     # ---- the lab never starts without a token

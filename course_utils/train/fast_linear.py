@@ -210,11 +210,12 @@ def _measure(shapes, batch: int) -> tuple[float, float]:
 
 
 def choose_linear(net: nn.Module, batch: int, device: torch.device, *, measure=None,
-                  use_cache: bool = True) -> LinearChoice:
+                  use_cache: bool = True, announce=None) -> LinearChoice:
     """Whether ``net``'s Linear layers train faster through oneDNN here, in fp32.
 
     ``measure(shapes, batch) -> (torch seconds, oneDNN seconds)`` replaces the
-    real timing (tests use it).
+    real timing (tests use it). ``announce()`` is called just before a real
+    measurement (not when the cache answers).
     """
     if device.type != "cpu":
         return LinearChoice(False, why_not="device")
@@ -229,6 +230,8 @@ def choose_linear(net: nn.Module, batch: int, device: torch.device, *, measure=N
         hit = probe_cache.read(CACHE_FILE).get(key)
         if _usable(hit) and not probe_cache.expired(hit):
             return LinearChoice(hit["fast"], hit["torch"], hit["onednn"], cached=True)
+    if real and announce is not None:
+        announce()
     busy_before = probe_cache.machine_busy() if real else False
     with torch.random.fork_rng(devices=[]):
         t_torch, t_onednn = (measure or _measure)(shapes, batch)

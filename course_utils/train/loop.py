@@ -554,10 +554,12 @@ def train_ch6(net, train_iter, test_iter, num_epochs, lr, device=None, *, init="
         if device.type == "cuda":
             torch.backends.cudnn.benchmark = True   # the input size is fixed: fastest kernels
         # fp32's Linear path first, so that the precision probe times fp32 as it will run
-        linear = (choose_linear(net, batch_shape[0], device)
+        announce = _announce_probe(batch_shape[0])
+        linear = (choose_linear(net, batch_shape[0], device, announce=announce)
                   if device.type == "cpu" and precision in ("auto", "fp32")
                   else LinearChoice(False, why_not="device"))
-        choice = choose_precision(net, batch_shape, device, precision, fast_linear=linear.fast)
+        choice = choose_precision(net, batch_shape, device, precision, fast_linear=linear.fast,
+                                  announce=announce)
         history.precision, history.precision_reason = choice.precision, choice.reason()
         onednn = linear.fast and choice.precision == "fp32"
         history.linear = linear.reason() if choice.precision == "fp32" else ""
@@ -599,6 +601,22 @@ def _examples(loader, batch: int) -> int:
         return len(loader) * batch
     except TypeError:
         return 0
+
+
+def _announce_probe(batch: int):
+    """A function that says, once, that this machine is being measured before training:
+    on a slow CPU with a big network the probe's steps alone take a while."""
+    said = []
+
+    def announce() -> None:
+        if not said:
+            said.append(True)
+            print(pick(f"先测一测本机：计时几步训练（每步 {batch} 个样本），挑出最快的算法；"
+                       "结果会记下来，下次不用再测。",
+                       f"Measuring this machine first: a few timed training steps ({batch} "
+                       "examples each) pick the fastest way to train here; the result is kept, "
+                       "so the next run skips this."), flush=True)
+    return announce
 
 
 def _plan_estimate(loop: _EpochLoop, choice, batch_shape, test_iter, epochs_to_go: int) -> None:

@@ -227,15 +227,16 @@ def _write_cache(key: str, choice: PrecisionChoice) -> None:
 
 def choose_precision(net: nn.Module, batch_shape, device: torch.device, requested="auto", *,
                      num_classes: int = 10, measure=None, use_cache: bool = True,
-                     fast_linear: bool = False) -> PrecisionChoice:
+                     fast_linear: bool = False, announce=None) -> PrecisionChoice:
     """Resolve ``requested`` ("auto" or a format) for ``net`` on ``device``.
 
     ``batch_shape`` is one training batch's shape (B, C, H, W); the probe uses it
     (at most :data:`PROBE_MAX_BATCH`). ``measure(precision) -> seconds of one step``
     replaces the real timing (tests use it); the formats are measured in turns and
     one whose measurement raises is skipped as unusable. ``fast_linear``: fp32 is
-    timed with the Linear layers training will use. Training's random numbers are
-    left as they were.
+    timed with the Linear layers training will use. ``announce()`` is called just
+    before a real measurement starts (not when the cache answers), so that a slow
+    probe is never silent. Training's random numbers are left as they were.
     """
     check_precision(requested)
     if requested != "auto":
@@ -265,6 +266,8 @@ def choose_precision(net: nn.Module, batch_shape, device: torch.device, requeste
                                                fast_linear)
             return steppers[precision]()
 
+    if real and announce is not None:
+        announce()
     busy_before = probe_cache.machine_busy() if real else False
     start = time.perf_counter()
     cuda = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
