@@ -576,6 +576,23 @@ def _resume_with_a_new_lr(ctx):
     return _note(text, ("Note: the first", "提示：前"))
 
 
+def _resume_a_finished_run(ctx):
+    path = _checkpoint_of_one_epoch(ctx)
+    text = _said_on_stdout(ctx, epochs=1, checkpoint=path, resume=True)
+    assert ctx.keep["history"].num_examples == 0
+    return _note(text, ("Note", "提示"))
+
+
+def net_holds_the_checkpoint(ctx):
+    import io
+    import torch
+    path, saved = ctx.keep["checkpoint"]
+    assert path.read_bytes() == saved, "the checkpoint was changed"
+    model = torch.load(io.BytesIO(saved), weights_only=True)["model"]
+    now = ctx.keep["net"].state_dict()
+    assert all(torch.equal(now[k], v) for k, v in model.items()), "the trained weights were lost"
+
+
 def new_lr_used_and_told(ctx):
     import torch
     history = ctx.keep["history"]
@@ -934,10 +951,12 @@ CASES = [
          _another_run_between_epochs, None, old_checkpoint_kept_beside,
          words_en="another run wrote"),
     Case("train: Ctrl-C while the checkpoint is written", _interrupted_while_saving, None,
-         checkpoint_holds_what_was_said, words_en="holds only the first 1"),
+         checkpoint_holds_what_was_said, words_en="holds only the first 1 epoch "),
     # ---- resuming: the new lr wins and is said; a schedule that cannot continue is refused
     Case("train: resume with a new lr", _resume_with_a_new_lr, None, new_lr_used_and_told,
          words_en="the new lr=1e-12 is used"),
+    Case("train: resume a run that is already finished", _resume_a_finished_run, None,
+         net_holds_the_checkpoint, words_en="already holds 1 epoch, so num_epochs=1 trains no more"),
     Case("train: resume a cosine run with other epochs",
          _resume_with_another_plan(epochs=3, schedule="cosine"), TrainingError,
          checkpoint_and_weights_kept, words_en="continue with num_epochs=1"),

@@ -561,5 +561,5 @@ def test_constant_schedule_may_go_on_to_more_epochs_and_says_so(tmp_path, capsys
     path = tmp_path / "c.pt"
     fit(epochs=1, checkpoint=path)
     _, h = fit(epochs=2, checkpoint=path, resume=True)
-    assert len(h.metrics) == 2 and "planned with num_epochs=1 and 1 are done" in capsys.readouterr().out
+    assert len(h.metrics) == 2 and "planned with num_epochs=1, with 1 epoch done" in capsys.readouterr().out
     assert torch.load(path, weights_only=True)["plan"]["num_epochs"] == 2

@@ -222,32 +222,38 @@ def check_resume_plan(path, state: dict, lr: float, num_epochs: int, schedule: s
                              f"it was trained with schedule={old_schedule!r} and this run asks "
                              f"for schedule={schedule!r}; continue with "
                              f"schedule={old_schedule!r}")
-    if isinstance(old_epochs, int) and old_epochs != num_epochs:
-        if schedule == "cosine":
-            raise _cannot_resume(path, f"余弦学习率取决于总轮数：它按 num_epochs={old_epochs} "
-                                 f"安排，这次却是 {num_epochs}；请用 num_epochs={old_epochs} 继续",
-                                 f"the cosine learning rate depends on the total number of "
-                                 f"epochs: it was planned for num_epochs={old_epochs} and this "
-                                 f"run asks for {num_epochs}; continue with "
-                                 f"num_epochs={old_epochs}")
-        if num_epochs <= done:
-            notes.append(pick(f"提示：检查点 {path} 已经训练了 {done} 轮，num_epochs={num_epochs} "
-                              "不会再训练；网络现在是检查点里的权重。",
-                              f"Note: the checkpoint {path} already holds {done} epochs, so "
-                              f"num_epochs={num_epochs} trains no more; the network now holds "
-                              "the checkpoint's weights."))
-        else:
-            notes.append(pick(f"提示：检查点 {path} 原计划训练 {old_epochs} 轮，已完成 {done} 轮；"
-                              f"这次继续训练到第 {num_epochs} 轮。",
-                              f"Note: the checkpoint {path} was planned with num_epochs="
-                              f"{old_epochs} and {done} are done; this run goes on to epoch "
-                              f"{num_epochs}."))
+    if isinstance(old_epochs, int) and old_epochs != num_epochs and schedule == "cosine":
+        raise _cannot_resume(path, f"余弦学习率取决于总轮数：它按 num_epochs={old_epochs} "
+                             f"安排，这次却是 {num_epochs}；请用 num_epochs={old_epochs} 继续",
+                             f"the cosine learning rate depends on the total number of "
+                             f"epochs: it was planned for num_epochs={old_epochs} and this "
+                             f"run asks for {num_epochs}; continue with "
+                             f"num_epochs={old_epochs}")
+    if num_epochs <= done:
+        # a finished run resumed as it was planned trains nothing: say so, not "0.0 examples/sec"
+        notes.append(pick(f"提示：检查点 {path} 已经训练了 {done} 轮，num_epochs={num_epochs} "
+                          "不会再训练；网络现在是检查点里的权重。要多训练几轮，就把 num_epochs "
+                          f"调到 {done} 以上。",
+                          f"Note: the checkpoint {path} already holds {epochs_en(done)}, so "
+                          f"num_epochs={num_epochs} trains no more; the network now holds "
+                          f"the checkpoint's weights. To train on, ask for more than {done}."))
+    elif isinstance(old_epochs, int) and old_epochs != num_epochs:
+        notes.append(pick(f"提示：检查点 {path} 原计划训练 {old_epochs} 轮，已完成 {done} 轮；"
+                          f"这次继续训练到第 {num_epochs} 轮。",
+                          f"Note: the checkpoint {path} was planned with num_epochs="
+                          f"{old_epochs}, with {epochs_en(done)} done; this run goes on to epoch "
+                          f"{num_epochs}."))
     if isinstance(old_lr, (int, float)) and float(old_lr) != float(lr) and num_epochs > done:
         notes.append(pick(f"提示：前 {done} 轮用的是 lr={old_lr:g}；从第 {done + 1} 轮起用新的 "
                           f"lr={lr:g}（history.lr 记的是新的）。",
-                          f"Note: the first {done} epochs used lr={old_lr:g}; from epoch "
+                          f"Note: the first {epochs_en(done)} used lr={old_lr:g}; from epoch "
                           f"{done + 1} on the new lr={lr:g} is used (history.lr is the new one)."))
     return notes
+
+
+def epochs_en(n: int) -> str:
+    """"1 epoch", "2 epochs": English counts the way a student writes them."""
+    return f"{n} epoch" if n == 1 else f"{n} epochs"
 
 
 def apply_checkpoint(state: dict, net, optimizer=None, loader=None, lr: float | None = None

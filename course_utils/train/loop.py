@@ -37,7 +37,7 @@ import torch
 from torch import nn
 
 from ..messages import CourseError, TrainingError, console_safe, describe, pick, whole_number
-from .checkpoints import (apply_checkpoint, check_checkpoint_path, check_resume_plan,
+from .checkpoints import (apply_checkpoint, epochs_en, check_checkpoint_path, check_resume_plan,
                           keep_aside, kept_aside_message, not_kept_aside_warning,
                           read_checkpoint, save_or_warn)
 from .device import layout_name, memory_format, sync, to_device, usable_device
@@ -448,7 +448,7 @@ def _interrupt_message(done: int, num_epochs: int, checkpoint, saved: int | None
     elif checkpoint is not None and saved:
         zh += (f"（在内存里）；检查点 {checkpoint} 只有前 {saved} 轮（第 {done} 轮存盘时被中断，"
                f"旧文件完好），resume=True 会从第 {saved + 1} 轮接着训练。")
-        en += (f" (in memory); the checkpoint {checkpoint} holds only the first {saved} "
+        en += (f" (in memory); the checkpoint {checkpoint} holds only the first {epochs_en(saved)} "
                f"(saving epoch {done} was interrupted; the file is intact), so resume=True "
                f"continues from epoch {saved + 1}.")
     else:
