@@ -309,9 +309,20 @@ def find_dataset_dir(dirs: list[Path] | None = None,
     line saying why (once per process), so a damaged copy in ``data/`` cannot
     hide a good one further down the list; each reason is added to ``skipped``.
     """
+    named = os.environ.get("FASHION_MNIST_DIR")
+    named = Path(named).expanduser() if named else None
     for folder in candidate_dirs() if dirs is None else dirs:
         folder = Path(folder)
         if not _holds_any(folder):
+            if folder == named:
+                # the student asked for this folder: passing it over in silence would puzzle
+                _say_once(f"{folder}|empty",
+                          f"跳过 FASHION_MNIST_DIR={folder}："
+                          + ("这个文件夹不存在" if not folder.exists() else
+                             "里面没有 Fashion-MNIST 的文件") + "；接着在别处找。",
+                          f"Skipped FASHION_MNIST_DIR={folder}: "
+                          + ("this folder does not exist" if not folder.exists() else
+                             "it holds no Fashion-MNIST files") + "; looking elsewhere.")
             continue
         try:
             check_dataset_dir(folder)
@@ -319,12 +330,16 @@ def find_dataset_dir(dirs: list[Path] | None = None,
         except FileProblem as problem:
             if skipped is not None:
                 skipped.append(problem)
-            line = f"{folder}|{problem.en}"
-            if line not in _said:
-                _said.add(line)
-                _say(f"跳过 {folder}：{problem.short('zh', folder)}。",
-                     f"Skipped {folder}: {problem.short('en', folder)}.")
+            _say_once(f"{folder}|{problem.en}", f"跳过 {folder}：{problem.short('zh', folder)}。",
+                      f"Skipped {folder}: {problem.short('en', folder)}.")
     return None
+
+
+def _say_once(line: str, zh: str, en: str) -> None:
+    """Once per process: a notebook that loads the data twice says a skip once."""
+    if line not in _said:
+        _said.add(line)
+        _say(zh, en)
 
 
 def _not_found(skipped: list[FileProblem]) -> DataError:

@@ -217,6 +217,21 @@ def _env_dir_is_a_file(ctx):
     ctx.keep["found"] = data.ensure_dataset(allow_install=False, allow_download=False)
 
 
+def _env_dir_without_data(exists: bool):
+    """FASHION_MNIST_DIR names a folder that is not there, or one without the files."""
+    def action(ctx):
+        good = _good_copy()
+        ctx.keep.update(good=good)
+        named = ctx.tmp / "my-data"
+        if exists:
+            named.mkdir()
+        ctx.monkeypatch.setenv("FASHION_MNIST_DIR", str(named))
+        ctx.monkeypatch.setattr(data, "candidate_dirs",
+                                lambda: [Path(data.os.environ["FASHION_MNIST_DIR"]), good])
+        ctx.keep["found"] = data.ensure_dataset(allow_install=False, allow_download=False)
+    return action
+
+
 def _folder_link_loop(ctx):
     """data/ holds a link that points back to itself where a folder was expected."""
     loop = ctx.tmp / "FashionMNIST"
@@ -860,6 +875,10 @@ CASES = [
          download_left_nothing, words_en="wrong checksum"),
     Case("data: FASHION_MNIST_DIR names a file", _env_dir_is_a_file, None, good_copy_used,
          words_en="this is a file, not a folder"),
+    Case("data: FASHION_MNIST_DIR names no folder", _env_dir_without_data(False), None,
+         good_copy_used, words_en="this folder does not exist; looking elsewhere"),
+    Case("data: FASHION_MNIST_DIR names an empty folder", _env_dir_without_data(True), None,
+         good_copy_used, words_en="it holds no Fashion-MNIST files"),
     Case("data: a folder link that loops", _folder_link_loop, None, good_copy_used,
          words_en="loops back on itself"),
     Case("data: a file link that loops", _file_link_loop, None, good_copy_used,
