@@ -319,10 +319,18 @@ def _as_pairs(conv_arch, lang) -> list[tuple[int, int]] | None:
                    f"Block {i}, {item!r}, is not two whole numbers (num_convs, out_channels).",
                    lang)
             return None
-    if pairs and all(n >= 16 and c <= 8 for n, c in pairs):
+    swapped = [i for i, (n, c) in enumerate(pairs, start=1) if n >= 16 and c <= 8]
+    if pairs and len(swapped) == len(pairs):
         _wrong("每对的顺序反了：应该是 (卷积层数, 输出通道数)，例如 (2, 64)，不是 (64, 2)。",
                "Each pair is the wrong way round: it is (num_convs, out_channels), e.g. "
                "(2, 64), not (64, 2).", lang)
+        return None
+    if swapped:
+        i = swapped[0]
+        n, c = pairs[i - 1]
+        _wrong(f"第 {i} 个块 ({n}, {c}) 的顺序反了：应该是 (卷积层数, 输出通道数)，即 ({c}, {n})。",
+               f"Block {i}, ({n}, {c}), is the wrong way round: it is (num_convs, "
+               f"out_channels), i.e. ({c}, {n}).", lang)
         return None
     return pairs
 
@@ -387,7 +395,8 @@ def check_flops_split(conv_macs, fc_macs, lang: str | None = None) -> bool | Non
                     f"卷积层占 {share:.1%}。",
                     f"Right: {human(conv)} MACs in the convolutions, {human(fc)} in the fully "
                     f"connected layers; the convolutions do {share:.1%}.", lang)
-    if _close(conv, 2 * ref_conv, 0.01) and _close(fc, 2 * ref_fc, 0.01):
+    if any(_close(v * scale, 2 * ref, 0.01) for v, ref in ((conv, ref_conv), (fc, ref_fc))
+           for scale in (1, 1e9)):
         return _wrong("这是浮点运算次数（FLOPs）；乘加次数（MACs）是它的一半：一次乘加 = 两次浮点运算。",
                       "That is FLOPs; MACs are half: one multiply-accumulate is two "
                       "floating-point operations.", lang)
@@ -460,6 +469,74 @@ def _output_shape(net: nn.Module, input_shape: tuple, lang) -> tuple | None:
     return tuple(out.shape)
 
 
+# What can squash the class scores when it comes after the output layer.
+NONLINEAR = (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.PReLU, nn.ELU, nn.SELU, nn.CELU, nn.GELU,
+             nn.SiLU, nn.Mish, nn.Hardswish, nn.Tanh, nn.Sigmoid, nn.Hardsigmoid,
+             nn.Softmax, nn.LogSoftmax, nn.Softplus)
+
+
+def _layers_as_run(net: nn.Module, input_shape: tuple) -> list[nn.Module]:
+    """Every layer in the order the forward pass calls it (a layer called twice counts
+    twice): a custom module may define its head before its blocks."""
+    order: list[nn.Module] = []
+    leaves = [m for m in net.modules() if not list(m.children())]
+    hooks = [m.register_forward_hook(lambda mod, args, out: order.append(mod)) for m in leaves]
+    param = next(net.parameters(), None)
+    device = param.device if param is not None else torch.device("cpu")
+    was_training = net.training
+    net.eval()
+    try:
+        with torch.no_grad():
+            net(torch.zeros(input_shape, device=device))
+    finally:
+        net.train(was_training)
+        for h in hooks:
+            h.remove()
+    return order
+
+
+def _after_output_layer(layers: list[nn.Module]) -> str | None:
+    """The kind of the first non-linearity run after the last weighted layer, if any."""
+    last = max((i for i, m in enumerate(layers) if isinstance(m, WEIGHTED)), default=-1)
+    after = [m for m in layers[last + 1:] if isinstance(m, NONLINEAR)]
+    return type(after[0]).__name__ if after else None
+
+
+def _outputs(net: nn.Module, input_shape: tuple, positive: bool = False) -> torch.Tensor:
+    """The net's output for four random inputs (features after ReLU and pooling are
+    never negative: ``positive``), drawn without touching torch's random state."""
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn((4, *input_shape[1:]), generator=gen)
+    x = x.abs() if positive else x
+    param = next(net.parameters(), None)
+    was_training = net.training
+    net.eval()
+    try:
+        with torch.no_grad():
+            return net(x.to(param.device if param is not None else "cpu")).float().cpu()
+    finally:
+        net.train(was_training)
+
+
+def _bad_scores(out: torch.Tensor, lang) -> bool | None:
+    """``False`` after a hint when the class scores cannot be what a classifier needs:
+    all >= 0 (a ReLU, Sigmoid or Softmax after the output layer, or F.relu in forward),
+    or the same whatever the input; ``None`` when they look like scores."""
+    if out.dim() == 2 and out.shape[0] > 1 and torch.allclose(out, out[:1].expand_as(out)):
+        return _wrong("不管输入什么，输出都一样：类别得分必须取决于输入图像。",
+                      "The output is the same whatever the input: the class scores must "
+                      "depend on the image.", lang)
+    if bool((out >= 0).all()):
+        return _wrong("输出的类别得分全都 ≥ 0：输出层后面有东西把它们压扁了（ReLU、Sigmoid、Softmax，"
+                      "或 forward 里的 F.relu）。nn.CrossEntropyLoss 自己会做 softmax。"
+                      "提示：网络以全连接层结束，后面什么都不加。",
+                      "The class scores all come out >= 0: something after the output layer "
+                      "squashes them (a ReLU, Sigmoid, Softmax, or F.relu in forward). "
+                      "nn.CrossEntropyLoss does the softmax itself. Hint: end the network with "
+                      "its Linear layer, nothing after it.", lang)
+    return None
+
+
 def _wrong_shape(shape: tuple, lang) -> bool:
     if len(shape) == 4 and shape[1] == 10:
         return _wrong(f"输出形状是 {shape}：还差展平。提示：最后加 nn.Flatten()，得到 (1, 10)。",
@@ -484,6 +561,18 @@ def check_small_head(head, lang: str | None = None) -> bool | None:
         return False
     if shape != (1, 10):
         return _wrong_shape(shape, lang)
+    if not any(isinstance(m, WEIGHTED) for m in head.modules()):
+        return _wrong("这个头里没有带权重的层，什么也学不到。提示：nn.AdaptiveAvgPool2d(1)、"
+                      "nn.Flatten()，再接一个 nn.Linear(512, 10)。",
+                      "This head has no layer with weights: it cannot learn anything. Hint: "
+                      "nn.AdaptiveAvgPool2d(1), nn.Flatten(), then an nn.Linear(512, 10).", lang)
+    kind = _after_output_layer(_layers_as_run(head, vgg11_features_shape()))
+    if kind is not None:
+        return _wrong(f"输出层后面还有 {kind}：类别得分不该再经过非线性。提示：头以 nn.Linear 结束。",
+                      f"There is a {kind} after the output layer: the class scores should not "
+                      "go through a non-linearity. Hint: end the head with its nn.Linear.", lang)
+    if _bad_scores(_outputs(head, vgg11_features_shape(), positive=True), lang) is False:
+        return False
     # Every parameter counts: a 7x7 convolution over the whole map is a fully
     # connected layer under another name, and must not escape the budget.
     total = num_params(head)
@@ -515,21 +604,22 @@ def check_small_head(head, lang: str | None = None) -> bool | None:
 # ---------------------------------------------------------------- exercise 7
 
 
-def _nonlinearity_places(net: nn.Module) -> dict[str, int]:
-    """Where the ReLUs sit, read from the layers in order.
+def _nonlinearity_places(layers: list[nn.Module]) -> dict[str, int]:
+    """Where the non-linearities (ReLUs and the like) sit, read from the layers in the
+    order they run.
 
     ``conv``: ReLUs right after a convolution (the block's non-linearity);
     ``head``: after a hidden fully connected layer; ``after_output``: after the
     last weighted layer, where a ReLU only clips the class scores; ``idle``: a
     ReLU right after another ReLU (or with nothing before it), which changes nothing.
     """
-    leaves = [m for m in _leaf_layers(net)
-              if isinstance(m, (nn.ReLU, *WEIGHTED, nn.MaxPool2d, nn.AvgPool2d,
+    leaves = [m for m in layers
+              if isinstance(m, (*NONLINEAR, *WEIGHTED, nn.MaxPool2d, nn.AvgPool2d,
                                 nn.AdaptiveAvgPool2d))]
     last_weighted = max((i for i, m in enumerate(leaves) if isinstance(m, WEIGHTED)), default=-1)
     places = {"conv": 0, "head": 0, "after_output": 0, "idle": 0}
     for i, layer in enumerate(leaves):
-        if not isinstance(layer, nn.ReLU):
+        if not isinstance(layer, NONLINEAR):
             continue
         before = leaves[i - 1] if i else None
         if i > last_weighted:
@@ -563,21 +653,27 @@ def check_extra_nonlinearity(net, input_size, lang: str | None = None) -> bool |
         return False
     if shape != (1, 10):
         return _wrong_shape(shape, lang)
-    places = _nonlinearity_places(net)
+    layers = _layers_as_run(net, (1, 1, side, side))
+    places = _nonlinearity_places(layers)
     _, _, base_relus, _, _ = _vgg11_counts()
     # One ReLU after each of VGG-11's convolutions, in as many blocks as this net has
     # (lesson 3 builds a 4-block VGG for 28x28, so 4 blocks compare with VGG-11's first 4).
-    blocks = sum(isinstance(m, (nn.MaxPool2d, nn.AvgPool2d)) for m in _leaf_layers(net))
+    blocks = sum(isinstance(m, (nn.MaxPool2d, nn.AvgPool2d)) for m in layers)
     blocks = max(1, min(blocks, len(VGG11)))
     base_conv = sum(n for n, _ in VGG11[:blocks])
     base_zh = "VGG-11 有" if blocks == len(VGG11) else f"VGG-11 的前 {blocks} 个块有"
     of_zh = "VGG-11 的" if blocks == len(VGG11) else f"VGG-11 前 {blocks} 个块的"
-    base_en = "VGG-11 has" if blocks == len(VGG11) else f"VGG-11's first {blocks} blocks have"
+    base_en = ("VGG-11 has" if blocks == len(VGG11) else "VGG-11's first block has"
+               if blocks == 1 else f"VGG-11's first {blocks} blocks have")
+    if not places["after_output"] and _bad_scores(_outputs(net, (1, 1, side, side)), lang) is False:
+        return False
     if places["after_output"]:
-        return _wrong("输出层后面还有 ReLU：它会把负的类别得分都变成 0，softmax 就分不出这些类别了。"
+        return _wrong("输出层后面还有 ReLU（或别的非线性）：它会压扁类别得分（ReLU 把负的得分都变成 0），"
+                      "softmax 就分不出这些类别了。"
                       "提示：非线性加在汇聚层之前，输出层后面什么都不加。",
-                      "There is a ReLU after the output layer: it turns every negative class "
-                      "score into 0, so softmax can no longer tell those classes apart. Hint: "
+                      "There is a ReLU (or another non-linearity) after the output layer: "
+                      "it squashes the class scores (a ReLU turns every negative score "
+                      "into 0), so softmax can no longer tell those classes apart. Hint: "
                       "add non-linearity before the pooling layers, nothing after the output.",
                       lang)
     if places["conv"] > base_conv:

@@ -10,7 +10,9 @@ the course's own MAC counting cannot make a check agree with itself.
 import re
 
 import pytest
+import torch
 from torch import nn
+from torch.nn import functional as F
 
 from course_utils import exercises as ex
 from course_utils.messages import set_lang
@@ -112,6 +114,37 @@ def solution_1x1(size):
                          nn.Linear(256, 10))
 
 
+class HeadFirst(nn.Module):
+    """A right answer written as a class that defines its head before its blocks:
+    the order layers run in, not the order they were written, is what counts."""
+
+    def __init__(self, size, relu_in_forward=False):
+        super().__init__()
+        net = small_vgg(size)
+        self.head = net[5:]
+        self.blocks = net[:5]
+        self.relu_in_forward = relu_in_forward
+
+    def forward(self, x):
+        scores = self.head(self.blocks(x))
+        return F.relu(scores) if self.relu_in_forward else scores
+
+
+def leaky_vgg(size):
+    """small_vgg with LeakyReLU everywhere: a non-linearity is not only nn.ReLU."""
+    net = small_vgg(size)
+    for name, m in list(net.named_modules()):
+        for child_name, child in list(m.named_children()):
+            if isinstance(child, nn.ReLU):
+                setattr(m, child_name, nn.LeakyReLU(0.1))
+    return net
+
+
+class Zeros(nn.Module):
+    def forward(self, x):
+        return torch.zeros(x.shape[0], 10)
+
+
 # ------------------------------------------------------------------ the table
 # (check, arguments, expected verdict, a word the message must hold in (zh, en))
 R, W = True, False
@@ -164,6 +197,8 @@ TABLE = {
         (ex.check_vgg16, (((2, 64), (2, 128), (3, 256), (3, 512), (2, 512), (1, 512)),), W, ("5 个块", "has 5")),
         (ex.check_vgg16, ("VGG-16",), W, ("str", "str")),
         (ex.check_vgg16, ([(2, 64), "x"],), W, ("第 2 个块", "Block 2")),
+        (ex.check_vgg16, (((2, 64), (128, 2), (3, 256), (3, 512), (3, 512)),), W,
+         ("第 2 个块 (128, 2) 的顺序反了", "Block 2, (128, 2), is the wrong way round")),
     ],
     "ex5": [
         (ex.check_flops_split, (CONV_MACS, FC_MACS), R, ("98", "98")),
@@ -175,6 +210,8 @@ TABLE = {
         (ex.check_flops_split, (CONV_MACS, 1e6), W, ("全连接层的数", "fully connected number")),
         (ex.check_flops_split, ("7.4e9", FC_MACS), W, ("去掉引号", "without the quotes")),
         (ex.check_flops_split, (1e9, 1e9), W, ("layer_table", "layer_table")),
+        (ex.check_flops_split, (2 * CONV_MACS, FC_MACS), W, ("一半", "MACs are half")),
+        (ex.check_flops_split, (2 * CONV_MACS / 1e9, 2 * FC_MACS / 1e9), W, ("一半", "MACs are half")),
     ],
     "ex6": [
         (ex.check_small_head, (gap_head(),), R, ("5.13 k", "5.13 k")),
@@ -190,6 +227,11 @@ TABLE = {
         (ex.check_small_head, (nn.Linear(512, 10),), W, ("512×7×7", "512×7×7")),
         (ex.check_small_head, (nn.Linear,), W, ("调用", "call it")),
         (ex.check_small_head, ("a head",), W, ("str", "str")),
+        (ex.check_small_head, (nn.Sequential(*gap_head(), nn.ReLU()),), W,
+         ("输出层后面还有 ReLU", "a ReLU after the output layer")),
+        (ex.check_small_head, (nn.Sequential(*gap_head(), nn.Softmax(1)),), W,
+         ("输出层后面还有 Softmax", "a Softmax after the output layer")),
+        (ex.check_small_head, (Zeros(),), W, ("没有带权重的层", "no layer with weights")),
     ],
     "ex7": [
         (ex.check_extra_nonlinearity, (small_vgg(56), 56), R, ("56×56", "56×56")),
@@ -207,6 +249,12 @@ TABLE = {
         (ex.check_extra_nonlinearity, (small_vgg(84), 56), W, ("nn.Flatten()", "nn.Flatten()")),
         (ex.check_extra_nonlinearity, (small_vgg(56), "56"), W, ("去掉引号", "without the quotes")),
         (ex.check_extra_nonlinearity, ("net", 56), W, ("str", "str")),
+        (ex.check_extra_nonlinearity, (HeadFirst(56), 56), R, ("56×56", "56×56")),
+        (ex.check_extra_nonlinearity, (leaky_vgg(56), 56), R, ("56×56", "56×56")),
+        (ex.check_extra_nonlinearity, (HeadFirst(56, relu_in_forward=True), 56), W,
+         ("F.relu", "F.relu")),
+        (ex.check_extra_nonlinearity, (nn.Sequential(*small_vgg(56), nn.Sigmoid()), 56), W,
+         ("输出层后面", "after the output layer")),
     ],
 }
 ROWS = [(name, i, *row) for name, rows in TABLE.items() for i, row in enumerate(rows)]
