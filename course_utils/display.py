@@ -218,12 +218,29 @@ def profile_frame(profiles, lang: str | None = None):
     return frame
 
 
+def how_trained_text(how: dict | None, lang: str | None = None) -> str:
+    """torchvision's note on a model's weights (see ``figures.how_trained``) in a few
+    words of the lesson's language, e.g. "from scratch, simplified recipe"."""
+    how = how or {}
+    origin = {"ported": pick("移植来的权重", "ported weights", lang),
+              "reproduces": pick("复现论文", "reproduces the paper", lang),
+              "improves": pick("超过论文", "improves on the paper", lang),
+              "from scratch": pick("从头训练", "trained from scratch", lang)}.get(how.get("origin"))
+    recipe = {"simple": pick("简单方案", "simple recipe", lang),
+              "simplified": pick("简化方案", "simplified recipe", lang),
+              "modified": pick("改进的新方案", "modified new recipe", lang)}.get(how.get("recipe"))
+    parts = [p for p in (origin, recipe) if p]
+    return pick("，", ", ", lang).join(parts) if parts else "—"
+
+
 def model_zoo_frame(lang: str | None = None, rows: list[dict] | None = None):
     """The model zoo (``figures.model_zoo_table()``) as a labelled table, best first.
 
-    Every accuracy is for the model's original-recipe weights (torchvision's
-    IMAGENET1K_V1); the last column gives torchvision's newer-recipe accuracy where
-    there is one, to show how much training alone adds (ResNet-50: 76.1 -> 80.9).
+    Every accuracy is for torchvision's first-release weights (IMAGENET1K_V1), which
+    are not always the paper's own recipe: the "V1 weights" column says how each was
+    obtained, read from torchvision's own notes. The last column gives torchvision's
+    newer-recipe accuracy where there is one, to show how much training alone adds
+    (ResNet-50: 76.1 -> 80.9).
     """
     import pandas as pd
 
@@ -237,6 +254,7 @@ def model_zoo_frame(lang: str | None = None, rows: list[dict] | None = None):
         "gmacs": pick("乘加 (G 次)", "GMACs", lang),
         "file_mb": pick("文件 (MB)", "file (MB)", lang),
         "images_per_sec": pick("速度 (张/秒)", "speed (images/s)", lang),
+        "how_trained": pick("V1 权重的来历", "V1 weights", lang),
         "newer_acc1": pick("新训练方案的 top-1 (%)", "newer recipe top-1 (%)", lang),
     }
     records = []
@@ -248,6 +266,7 @@ def model_zoo_frame(lang: str | None = None, rows: list[dict] | None = None):
             labels["gmacs"]: round(r["gmacs"], 2),
             labels["file_mb"]: round(r["file_mb"], 1),
             labels["images_per_sec"]: round(speed, 1) if speed else "—",
+            labels["how_trained"]: how_trained_text(r.get("how_trained"), lang),
             labels["newer_acc1"]: (round(r["newer_acc1"], 2)
                                    if r.get("newer_acc1") is not None else "—"),
         })

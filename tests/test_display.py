@@ -218,20 +218,24 @@ def test_model_zoo_frame_in_chinese():
     frame = display.model_zoo_frame("zh")
     assert frame.index.name == "模型"
     assert list(frame.columns) == ["top-1 准确率 (%)", "参数 (M)", "乘加 (G 次)", "文件 (MB)",
-                                   "速度 (张/秒)", "新训练方案的 top-1 (%)"]
+                                   "速度 (张/秒)", "V1 权重的来历", "新训练方案的 top-1 (%)"]
     acc = frame["top-1 准确率 (%)"]
     assert acc.tolist() == sorted(acc.tolist(), reverse=True)
     assert frame.loc["resnet50", "top-1 准确率 (%)"] == 76.13       # original recipe
     assert frame.loc["resnet50", "新训练方案的 top-1 (%)"] == 80.86
     assert frame.loc["vgg16", "新训练方案的 top-1 (%)"] == "—"
     assert frame.loc["vgg11", "参数 (M)"] == 132.9
+    assert frame.loc["vgg16", "V1 权重的来历"] == "从头训练，简化方案"     # torchvision's _docs
 
 
 def test_model_zoo_frame_in_english():
     frame = display.model_zoo_frame("en")
     assert frame.index.name == "model"
     assert list(frame.columns) == ["top-1 accuracy (%)", "parameters (M)", "GMACs",
-                                   "file (MB)", "speed (images/s)", "newer recipe top-1 (%)"]
+                                   "file (MB)", "speed (images/s)", "V1 weights",
+                                   "newer recipe top-1 (%)"]
+    assert frame.loc["googlenet", "V1 weights"] == "ported weights"
+    assert frame.loc["resnet50", "V1 weights"] == "reproduces the paper, simple recipe"
     assert frame.loc["alexnet", "top-1 accuracy (%)"] == 56.52
     assert frame.loc["vgg11", "speed (images/s)"] > 0
 

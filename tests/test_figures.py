@@ -228,7 +228,25 @@ def test_model_zoo_rows_agree_with_torchvision_metadata():
         assert row["params"] == meta["num_params"]
         assert row["gmacs"] == meta["_ops"]
         assert row["file_mb"] == meta["_file_size"]
+        # How the weights were obtained is read from torchvision's own note, never typed in
+        how = row["how_trained"]
+        assert how["docs"] == " ".join(meta["_docs"].split()) and how["origin"], row["name"]
         assert row["images_per_sec"] > 0, row["name"]
+    vgg = next(r for r in rows if r["name"] == "vgg16")["how_trained"]
+    assert (vgg["origin"], vgg["recipe"]) == ("from scratch", "simplified")
+
+
+def test_how_trained_reads_each_kind_of_note():
+    read = figures.how_trained
+    assert read("These weights are ported from the original paper.")["origin"] == "ported"
+    assert read("These weights reproduce closely the results of the paper using a "
+                "simplified training recipe.") == {
+        "origin": "reproduces", "recipe": "simplified",
+        "docs": "These weights reproduce closely the results of the paper using a "
+                "simplified training recipe."}
+    assert read("These weights improve upon the results of the original paper by using a "
+                "modified version of the new recipe")["origin"] == "improves"
+    assert read("Something torchvision may write one day.")["origin"] is None
 
 
 def test_model_zoo_does_not_mix_training_recipes():

@@ -45,7 +45,7 @@ from .lesson_figures import (EXAMPLE_BLOCK, draw_modularization, draw_vgg, draw_
                              vgg_block_example)
 from .model_zoo import (FAMILIES, FAMILY_COLORS, MODEL_ZOO, ORIGINAL_WEIGHTS, SPEED_DEFAULTS,
                         SPEEDS_FILE, family, load_speeds, machine_info, measure_speed,
-                        measure_speeds, model_meta, model_weights, model_zoo_table,
+                        how_trained, measure_speeds, model_meta, model_weights, model_zoo_table,
                         save_speeds)
 from .model_zoo_chart import draw_model_zoo
 
@@ -55,6 +55,6 @@ __all__ = [
     "FIGURE_NAMES", "IMAGES_DIR", "figure_path", "main", "make_images", "render", "show",
     "EXAMPLE_BLOCK", "draw_modularization", "draw_vgg", "draw_vgg_block", "vgg_block_example",
     "FAMILIES", "FAMILY_COLORS", "MODEL_ZOO", "ORIGINAL_WEIGHTS", "SPEED_DEFAULTS",
-    "SPEEDS_FILE", "family", "load_speeds", "machine_info", "measure_speed", "measure_speeds",
+    "SPEEDS_FILE", "family", "how_trained", "load_speeds", "machine_info", "measure_speed", "measure_speeds",
     "model_meta", "model_weights", "model_zoo_table", "save_speeds", "draw_model_zoo",
 ]

@@ -160,9 +160,9 @@ def draw_model_zoo(lang: str, speeds: dict | None = None):
         pick("准确率与文件大小：torchvision {tv} 自带的权重元数据（ImageNet-1K）；",
              "Accuracy and file size: the weights metadata that ships with torchvision {tv} "
              "(ImageNet-1K);", lang).format(tv=m["torchvision"]),
-        pick("每个模型都取它发表时的训练方案，即 {w} 权重。",
-             "every model with the recipe it was published with, the {w} weights.",
-             lang).format(w=ORIGINAL_WEIGHTS),
+        pick("每个模型都取 torchvision 的第一版权重 {w}；各自怎么训练的，见课上的表格。",
+             "every model's first torchvision weights, {w}; how each was trained: the lesson's "
+             "table.", lang).format(w=ORIGINAL_WEIGHTS),
         pick("速度：在 {cpu} 上实测（{how}），torch {torch}，批量 {b}，{s}×{s} 输入，"
              "随机权重，{date}。",
              "Speed: measured on {cpu} ({how}), torch {torch}, batch {b}, {s}×{s} input, "
