@@ -368,13 +368,15 @@ def check_vgg16(conv_arch, lang: str | None = None) -> bool | None:
                       "connected); VGG-16 needs 16. Hint: column D of the paper's Table 1.", lang)
     if [c for _, c in pairs] != [c for _, c in VGG11]:
         return _wrong(f"层数对了，但参数量是 {params:,}，torchvision 是 {expected:,}。"
-                      "提示：检查每个块的输出通道数（64、128、256、512、512）。",
+                      "提示：检查每个块的输出通道数，和 VGG-11 的一样。",
                       f"The layer count is right, but it has {params:,} parameters, torchvision "
-                      f"{expected:,}. Hint: check each block's channels (64, 128, 256, 512, 512).",
+                      f"{expected:,}. Hint: check each block's channels: the same as VGG-11's.",
                       lang)
-    return _wrong("一共 13 个卷积层是对的，但分到各块的个数不对。提示：D 列是 2、2、3、3、3。",
+    return _wrong("一共 13 个卷积层是对的，但分到各块的个数不对。提示：对照论文表 1 的 D 列，"
+                  "看多出来的卷积层加在了哪几个块里。",
                   "13 convolutions in all is right, but not spread over the blocks as in the "
-                  "paper. Hint: column D has 2, 2, 3, 3, 3.", lang)
+                  "paper. Hint: read column D of Table 1 block by block: which blocks get the "
+                  "extra convolutions?", lang)
 
 
 # ---------------------------------------------------------------- exercise 5
@@ -413,8 +415,9 @@ def check_flops_split(conv_macs, fc_macs, lang: str | None = None) -> bool | Non
         return _wrong("这是缩小版（通道数除以 4）的 VGG-11。这道题用完整的 vgg(VGG11)。",
                       "That is the ratio-4 VGG-11. This exercise uses the full vgg(VGG11).", lang)
     if _close(conv * 1e9, ref_conv, 0.01) or _close(fc * 1e9, ref_fc, 0.01):
-        return _wrong("单位不对：请写出完整的次数（例如 7.43e9），不要以 G 为单位。",
-                      "Wrong unit: write the whole count (e.g. 7.43e9), not a number of G.", lang)
+        return _wrong("单位不对：请写出完整的次数（例如 1.5 G 写成 1.5e9），不要以 G 为单位。",
+                      "Wrong unit: write the whole count (1.5 G as 1.5e9, say), not a number of G.",
+                      lang)
     if ok_conv or ok_fc:
         wrong = pick("全连接层", "fully connected", lang) if ok_conv else pick("卷积层", "convolutional", lang)
         return _wrong(f"一半对了：{wrong}的数还不对。",

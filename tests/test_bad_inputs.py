@@ -441,6 +441,24 @@ def _unwritable_checkpoint(ctx):
     return history.warnings[0]
 
 
+def _checkpoint_on_a_full_disk(ctx):
+    """Every write of the checkpoint meets a full disk (Linux's /dev/full answers ENOSPC)."""
+    import torch
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full on this system")
+    save = torch.save
+
+    def onto_a_full_disk(obj, f, *args, **kwargs):
+        with open("/dev/full", "wb") as full:
+            save(obj, full, *args, **kwargs)
+    ctx.monkeypatch.setattr(torch, "save", onto_a_full_disk)
+    history = _train(ctx, epochs=2, checkpoint=ctx.tmp / "vgg.pt")
+    assert history.stop_reason == "finished" and len(history.metrics) == 2
+    assert not list(ctx.tmp.glob("*vgg.pt*")), "a partial checkpoint was left behind"
+    ctx.keep["history"] = history
+    return history.warnings[0]
+
+
 def history_returned(ctx):
     history = ctx.keep["history"]
     assert history.summary and (history.metrics or history.stop_reason == "diverged"), \
@@ -948,6 +966,8 @@ CASES = [
          words_en="lr must be a number"),
     Case("train: checkpoint in a folder that is a file", _unwritable_checkpoint, None,
          history_returned, words_en="Training goes on"),
+    Case("train: checkpoint on a full disk", _checkpoint_on_a_full_disk, None,
+         history_returned, words_en="The disk (or your quota) is full"),
     Case("train: checkpoint path is a folder",
          lambda ctx: _train(ctx, checkpoint=ctx.tmp), CourseError, weights_unchanged,
          words_en="is a folder"),

@@ -49,6 +49,16 @@ def test_answers_are_not_handed_out():
     assert not [n for n in public if "expected" in n or "answer" in n]
 
 
+def test_no_message_states_an_answer():
+    """The student edition installs this module: its source holds no answer in words,
+    only the code that works them out (VGG-16's per-block counts, the MAC totals)."""
+    import inspect
+    source = inspect.getsource(ex)
+    for answer in ("2, 2, 3, 3, 3", "2、2、3、3、3", "7.43e9", "7,427,653,632", "138,357,544",
+                   "8.04", "4.75"):
+        assert answer not in source, answer
+
+
 def test_expected_values_match_hand_counts():
     assert ex._vgg11_counts()[:3] == (11, 8, 10)   # weighted, top-level rows, ReLUs
     conv, fc, _, fc_params = ex._vgg11_split()
@@ -193,7 +203,7 @@ TABLE = {
         (ex.check_vgg16, ((2, 2, 3, 3, 3),), W, ("成对", "pairs")),
         (ex.check_vgg16, ((64, 64, 128, 128, 256, 256, 256),), W, ("成对", "pairs")),
         (ex.check_vgg16, (((2, 64), (2, 128), (3, 256), (3, 256), (3, 512)),), W, ("通道数", "channels")),
-        (ex.check_vgg16, (((3, 64), (3, 128), (3, 256), (2, 512), (2, 512)),), W, ("2、2、3、3、3", "2, 2, 3, 3, 3")),
+        (ex.check_vgg16, (((3, 64), (3, 128), (3, 256), (2, 512), (2, 512)),), W, ("D 列", "column D of Table 1 block by block")),
         (ex.check_vgg16, (((2, 64), (2, 128), (3, 256), (3, 512), (2, 512), (1, 512)),), W, ("5 个块", "has 5")),
         (ex.check_vgg16, ("VGG-16",), W, ("str", "str")),
         (ex.check_vgg16, ([(2, 64), "x"],), W, ("第 2 个块", "Block 2")),

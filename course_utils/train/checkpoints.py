@@ -13,6 +13,7 @@ into each other's half-finished file.
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 import time
@@ -65,9 +66,13 @@ def save_checkpoint(path, net, optimizer, metrics: list[dict], lr: float, loader
              "loader_rng": gen.get_state() if gen is not None else None}
     # A name of its own, so that another run saving here meanwhile has another one.
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
     try:
-        torch.save(state, tmp)
+        # through a Python file: a full disk is then an OSError (ENOSPC) that says so,
+        # where torch's own writer raises a RuntimeError about its zip stream
+        with os.fdopen(fd, "wb") as f:
+            torch.save(state, f)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -116,6 +121,14 @@ def save_or_warn(path, net, optimizer, metrics, lr, loader=None, plan=None) -> s
         return None
     except OSError as err:
         reason = err.strerror or type(err).__name__
+        if err.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+            return pick(f"⚠️ 磁盘（或你的配额）满了，检查点 {path} 没能写入。训练继续进行，但这一轮没有存盘；"
+                        "请删掉不再需要的旧检查点（例如 checkpoints/ 里的 .pt 文件）或别的大文件，"
+                        "下一轮会再存。",
+                        f"⚠️ The disk (or your quota) is full: the checkpoint {path} could not be "
+                        "written. Training goes on, but this epoch is not saved; delete old "
+                        "checkpoints you no longer need (the .pt files in checkpoints/, say) or "
+                        "other large files, and the next epoch saves again.")
         return pick(f"⚠️ 无法写入检查点 {path}（{reason}）。训练继续进行，但这一轮没有存盘；"
                     "请换一个可写的路径，例如 checkpoint=\"checkpoints/vgg.pt\"。",
                     f"⚠️ Could not write the checkpoint {path} ({reason}). Training goes on, "
