@@ -93,6 +93,9 @@ slides: setup
 STUDENT_DIR ?= build/student
 student: setup $(NBGRADER_OK)
 	$(PY) -m course_utils.student --out $(STUDENT_DIR)
+	@# the edition carries the course's package, so a student needs nothing else from here
+	rm -f $(STUDENT_DIR)/course_utils-*.whl
+	$(PIP) wheel --no-deps --no-build-isolation -w $(STUDENT_DIR) .
 
 $(NBGRADER_OK): requirements-test.txt
 	$(PIP) install "$$(grep -E '^nbgrader' requirements-test.txt)"

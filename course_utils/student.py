@@ -181,7 +181,8 @@ INSTALL_README = """# VGG 课程（学生版）· The VGG course, student editio
 
 ```bash
 python3 -m venv .venv
-# 老师发的 wheel，或者课程仓库 / the wheel your instructor gave you, or the course repository:
+# 这个文件夹里的 wheel（make student 放进来的），或者课程仓库
+# the wheel in this folder (make student puts it here), or the course repository:
 .venv/bin/pip install course_utils-*.whl        # or: "course_utils @ git+https://github.com/vgg-course/vgg-course.git"
 .venv/bin/pip install --no-deps d2l==1.0.3
 .venv/bin/jupyter lab

@@ -19,15 +19,16 @@ def first_code(path):
     return "".join(next(c for c in cells if c["cell_type"] == "code")["source"])
 
 
-def run_cell(source: str, *, installed: bool, colab: bool) -> subprocess.CompletedProcess:
-    """The cell in a real IPython shell, in a fresh process, with course_utils found or
+def run_cell(source: str, *, installed: bool, colab: bool,
+             missing: str = "course_utils") -> subprocess.CompletedProcess:
+    """The cell in a real IPython shell, in a fresh process, with ``missing`` found or
     not and with or without Colab's module; `%pip` is recorded, not run."""
     driver = textwrap.dedent(f"""
         import importlib.util, sys, types
         from IPython.core.interactiveshell import InteractiveShell
         find_spec = importlib.util.find_spec
         if not {installed}:
-            importlib.util.find_spec = lambda name, *a: None if name == "course_utils" else find_spec(name, *a)
+            importlib.util.find_spec = lambda name, *a: None if name == {missing!r} else find_spec(name, *a)
         if {colab}:
             sys.modules["google.colab"] = types.ModuleType("google.colab")
         shell = InteractiveShell.instance(colors="NoColor")
@@ -58,7 +59,17 @@ def test_missing_package_says_how_in_both_languages(colab):
     out = done.stdout
     assert "RAISED CourseNotInstalled" in out, out + done.stderr
     shown = out[:out.index("RAISED")]
-    assert "缺少课程工具包" in shown and "course_utils is missing" in shown and "make lab" in shown
+    assert "缺少 course_utils" in shown and "Missing: course_utils." in shown and "make lab" in shown
+    assert "README.md" in shown                                    # the student edition's way
     assert "Traceback" not in shown and "File " not in shown      # two lines, no traceback
     # on Colab it tried pip from the repository first; elsewhere it installs nothing
     assert ("MAGIC pip install" in shown and GIT_URL in shown) == colab
+
+
+def test_missing_d2l_is_said_too():
+    """The wheel does not pull d2l in (its 2023 pins): a lesson says so, not a traceback."""
+    done = run_cell(first_code(PATHS[0]), installed=False, colab=False, missing="d2l")
+    out = done.stdout
+    assert "RAISED CourseNotInstalled" in out, out + done.stderr
+    shown = out[:out.index("RAISED")]
+    assert "缺少 d2l" in shown and "Missing: d2l." in shown and "Traceback" not in shown
