@@ -101,7 +101,20 @@ for name in ("FASHION_MNIST_DIR", "COURSE_LANG"):      # one read-only data set 
     if env(name):
         c.Spawner.environment[name] = env(name)
 
+def hidden_from_students() -> list[Path]:
+    """What the instructor keeps on this server and no student's server may read."""
+    repo = HERE.parent
+    return [repo / "notebooks", repo / ".git", repo / "build", repo / "slides",
+            repo / "checkpoints", repo / "source", repo / "release", repo / "submitted",
+            repo / "autograded", repo / "feedback", repo / "gradebook.db", STATE]
+
+
+def _quoted(path: str) -> str:
+    return f'"{path}"' if any(ch.isspace() for ch in path) else path
+
+
 if MODE == "class":
+    STATE.chmod(0o700)                                    # the hub's database and secret: root's
     c.JupyterHub.spawner_class = "systemdspawner.SystemdSpawner"
     # NativeAuthenticator's accounts are not Linux users: systemd's DynamicUser makes one
     # per student while their server runs, home kept in /var/lib/<name>.
@@ -112,6 +125,12 @@ if MODE == "class":
     c.SystemdSpawner.default_shell = "/bin/bash"
     c.SystemdSpawner.unit_name_template = "vgg-course-{USERNAME}"
     c.SystemdSpawner.slice = env("COURSE_HUB_SLICE")     # optional cap on the class as a whole
+    # The servers run this checkout's Python and course_utils (no answers in either), but
+    # a student's terminal must not reach the instructor edition (every solution and its
+    # output), nbgrader's folders and gradebook, the history, or the hub's own state
+    # (password hashes, cookie secret). "-": a path that does not exist is no error.
+    c.SystemdSpawner.unit_extra_properties = {"InaccessiblePaths": " ".join(
+        _quoted(f"-{path}") for path in hidden_from_students())}
 else:
     c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"
     c.SimpleLocalProcessSpawner.home_dir_template = str(STATE / "homes" / "{username}")

@@ -287,3 +287,17 @@ def test_the_class_mode_names_real_classes_and_limits(tmp_path, monkeypatch):
     assert issubclass(config.JupyterHub.authenticator_class, NativeAuthenticator)
     assert config.Spawner.mem_limit and config.Spawner.cpu_limit >= 1
     assert config.Spawner.environment["OMP_NUM_THREADS"] == str(int(config.Spawner.cpu_limit))
+    # No student's server reaches a solution: every tracked file that holds one, the
+    # nbgrader folders and the hub's own state are out of the servers' sight.
+    hidden = [Path(p.lstrip("-").strip('"')) for p in
+              config.SystemdSpawner.unit_extra_properties["InaccessiblePaths"].split()]
+    assert tmp_path in hidden and (tmp_path.stat().st_mode & 0o077) == 0
+    repo = HUB.parent
+    tracked = subprocess.run(["git", "ls-files"], cwd=repo, capture_output=True, text=True,
+                             check=True).stdout.split()
+    with_answers = [f for f in tracked if f.endswith(".ipynb")
+                    and "BEGIN SOLUTION" in (repo / f).read_text(encoding="utf-8")]
+    assert with_answers, "the instructor edition holds the solutions"
+    for f in with_answers:
+        assert any((repo / f).is_relative_to(h) for h in hidden), f
+    assert repo / ".git" in hidden and repo / "gradebook.db" in hidden
