@@ -54,3 +54,24 @@ def test_a_notes_cell_without_minutes_is_refused_in_the_lessons_language(tmp_pat
         timing.read_head("**Speaker notes · core · 0 min**", "en")
     assert timing.read_head("**Speaker notes · optional · 4 min:** text", "en") == (4, True)
     assert timing.read_head("**讲者备注 · 开场 · 必讲 · 2 分钟**", "zh") == (2, False)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_notes_sit_on_their_topics_first_slide_before_any_solution(lang):
+    """The speaker view shows a topic's notes while its first slide is up: no sub-slide
+    (where an answer may already be on screen) and no solution comes between."""
+    from course_utils.cells import is_solution
+
+    for path in timing.lessons(lang):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        since_slide = []
+        for cell in cells:
+            kind = timing.slide_type(cell)
+            if kind == "slide":
+                since_slide = []
+            elif kind == "notes":
+                moved = [c for c in since_slide if timing.slide_type(c) == "subslide"
+                         or is_solution(c)]
+                assert not moved, (path.name, text_of(cell).splitlines()[0])
+                continue
+            since_slide.append(cell)
