@@ -39,7 +39,18 @@ STATE.mkdir(parents=True, exist_ok=True)
 c.JupyterHub.bind_url = f"http://{env('COURSE_HUB_IP', '127.0.0.1')}:{env('COURSE_HUB_PORT', '8000')}"
 c.JupyterHub.hub_port = int(env("COURSE_HUB_API_PORT", "8081"))
 c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{env('COURSE_HUB_PROXY_API_PORT', '8001')}"
-c.ConfigurableHTTPProxy.command = [str(HERE / "node_modules" / ".bin" / "configurable-http-proxy")]
+PROXY = HERE / "node_modules" / ".bin" / "configurable-http-proxy"
+c.ConfigurableHTTPProxy.command = [str(PROXY)]
+# What the hub cannot run without, said before JupyterHub's own tracebacks would.
+import importlib.util  # noqa: E402
+if not PROXY.exists():
+    sys.exit(f"缺少 Hub 的代理 {PROXY}：请先装 npm（apt-get install npm），再运行 make hub。\n"
+             f"The hub's proxy {PROXY} is missing: install npm (apt-get install npm), then run "
+             "make hub.")
+if importlib.util.find_spec("nbgitpuller") is None:
+    sys.exit("缺少 nbgitpuller，课程链接会打不开：请运行 make hub（它会安装 requirements-hub.txt）。\n"
+             "nbgitpuller is missing, so the course links would not open: run make hub (it "
+             "installs requirements-hub.txt).")
 c.JupyterHub.db_url = f"sqlite:///{STATE / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = str(STATE / "jupyterhub_cookie_secret")
 c.JupyterHub.pid_file = str(STATE / "jupyterhub.pid")

@@ -301,3 +301,20 @@ def test_the_class_mode_names_real_classes_and_limits(tmp_path, monkeypatch):
     for f in with_answers:
         assert any((repo / f).is_relative_to(h) for h in hidden), f
     assert repo / ".git" in hidden and repo / "gradebook.db" in hidden
+
+
+def test_a_hub_without_its_proxy_says_what_to_install(tmp_path, monkeypatch):
+    """Before JupyterHub's own traceback: one message, both languages, what to run."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    copy = tmp_path / "hub"
+    copy.mkdir()
+    shutil.copy(HUB / "jupyterhub_config.py", copy)        # no node_modules beside it
+    shutil.copy(HUB / "course_auth.py", copy)
+    monkeypatch.setenv("COURSE_HUB_MODE", "test")
+    monkeypatch.setenv("COURSE_HUB_PASSWORD", "x" * 12)
+    monkeypatch.setenv("COURSE_HUB_STATE", str(tmp_path / "state"))
+    with pytest.raises(SystemExit) as stop:
+        PyFileConfigLoader("jupyterhub_config.py", path=str(copy)).load_config()
+    said = str(stop.value)
+    assert "缺少 Hub 的代理" in said and "proxy" in said and "make hub" in said
