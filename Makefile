@@ -48,11 +48,12 @@ $(TEST_OK): $(LAB_OK) requirements-test.txt
 data: setup
 	$(PY) -m course_utils.data
 
-# Debian's Chromium for the real-browser test (no browser download works offline).
+# Debian's Chromium for the real-browser tests (no browser download works offline), and the
+# Liberation fonts the deck-glyph test uses as "a PC with Latin fonts only".
 browser:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
-		{ DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || \
-		  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; }; } || \
+		{ DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-liberation >/dev/null 2>&1 || \
+		  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-liberation >/dev/null; }; }; } || \
 		echo "chromium is not installed: the real-browser test will be skipped"
 
 clean:

@@ -31,8 +31,10 @@ a 1280x720 projector, not a copy of the notebook:
   is opened, since nobody clicks on a slide;
 * cells of type "notes" become speaker notes (press ``S``);
 * links to another lesson's ``.ipynb`` lead to that lesson's deck;
-* Chinese is drawn with a subset of the course's CJK font, embedded in the deck,
-  so a classroom PC without Chinese fonts shows it too.
+* Chinese and symbols (✓ ⚠ ①) are drawn with a subset of the course's CJK font,
+  embedded in the deck, its speaker view and the index page, so a classroom PC
+  with Latin fonts only shows them too; the few symbols the font lacks (✅ ❌ ⏳ ⏹)
+  become ones it has (✓ × … ■) on the slides.
 
 The modules, in the order a build runs them:
 
@@ -45,28 +47,31 @@ The modules, in the order a build runs them:
 """
 
 from ..cells import is_solution
-from .build import LANGS, NOTEBOOKS_DIR, build, find_notebooks, main, write_index
+from .build import LANGS, NOTEBOOKS_DIR, build, find_notebooks, index_page, main, write_index
 from .content import (LIVE_NOTE, MAX_OUTPUT_LINES, SOLUTION_TITLE, clean_outputs,
                       embed_local_images, link_decks, open_details, prepare, strip_markers)
-from .export import (deck_name, deck_problems, export_deck, exporter, finish_page,
-                     remote_references, render_deck)
-from .font_subset import (CJK_FAMILY, cjk_chars, find_cjk_font, font_face_css, subset_font,
-                          svg_with_font, union_font)
+from .export import (SPEAKER_VIEW_HEAD, deck_name, deck_problems, export_deck, exporter,
+                     finish_page, remote_references, render_deck)
+from .font_subset import (CJK_FAMILY, LATIN_PC, SLIDE_SYMBOLS, cjk_chars, embedded_chars,
+                          find_cjk_font, font_face_css, missing_glyphs, slide_symbols,
+                          subset_font, svg_with_font, union_font)
 from .paginate import (SLIDE_BUDGET, cell_height, code_height, fit_slides, markdown_height,
                        split_markdown)
 from .style import DECK_CSS
 from .vendor import (CACHE_DIR, URLS, VENDOR, install_vendor, npm_tarball,
-                     strip_remote_imports, unpack)
+                     speaker_view_with_deck_fonts, strip_remote_imports, unpack)
 
 __all__ = [
-    "is_solution", "LANGS", "NOTEBOOKS_DIR", "build", "find_notebooks", "main", "write_index",
+    "is_solution", "LANGS", "NOTEBOOKS_DIR", "build", "find_notebooks", "index_page", "main",
+    "write_index",
     "LIVE_NOTE", "MAX_OUTPUT_LINES", "SOLUTION_TITLE", "clean_outputs", "embed_local_images",
     "link_decks", "open_details", "prepare", "strip_markers",
-    "deck_name", "deck_problems", "export_deck", "exporter", "finish_page",
+    "SPEAKER_VIEW_HEAD", "deck_name", "deck_problems", "export_deck", "exporter", "finish_page",
     "remote_references", "render_deck",
-    "CJK_FAMILY", "cjk_chars", "find_cjk_font", "font_face_css", "subset_font",
-    "svg_with_font", "union_font",
+    "CJK_FAMILY", "LATIN_PC", "SLIDE_SYMBOLS", "cjk_chars", "embedded_chars", "find_cjk_font",
+    "font_face_css", "missing_glyphs", "slide_symbols", "subset_font", "svg_with_font",
+    "union_font",
     "SLIDE_BUDGET", "cell_height", "code_height", "fit_slides", "markdown_height",
     "split_markdown", "DECK_CSS", "CACHE_DIR", "URLS", "VENDOR", "install_vendor",
-    "npm_tarball", "strip_remote_imports", "unpack",
+    "npm_tarball", "speaker_view_with_deck_fonts", "strip_remote_imports", "unpack",
 ]

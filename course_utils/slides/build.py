@@ -10,7 +10,9 @@ from pathlib import Path
 
 from ..messages import CourseError, pick
 from .export import deck_name, finish_page, render_deck
-from .font_subset import cjk_chars, find_cjk_font, union_font
+from .font_subset import (embedded_chars, find_cjk_font, font_face_css, missing_glyphs,
+                          svg_sources, union_font)
+from .style import SANS
 from .vendor import CACHE_DIR, install_vendor
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -37,21 +39,29 @@ def _title(notebook: Path) -> str:
     return notebook.stem
 
 
-def write_index(out_dir: Path, decks: list[tuple[str, Path, Path]]) -> Path:
-    """A page linking every deck, so the instructor opens one file."""
+def index_page(decks: list[tuple[str, Path, Path]], font: Path | None = None) -> str:
+    """The page linking every deck; its Chinese drawn with a subset of ``font``
+    (``None``: the viewer's own fonts)."""
     sections = []
     for lang, heading in (("zh", "中文"), ("en", "English")):
         items = [f'<li><a href="{html.escape(deck.name)}">{html.escape(_title(nb))}</a></li>'
                  for deck_lang, nb, deck in decks if deck_lang == lang]
         if items:
             sections.append(f"<h2>{heading}</h2>\n<ol>\n" + "\n".join(items) + "\n</ol>")
-    page = ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-            "<title>VGG · 幻灯片 slides</title>"
-            "<style>body{font-family:sans-serif;max-width:40em;margin:2em auto}</style>"
-            "</head><body>\n<h1>使用块的网络 VGG · Networks Using Blocks (VGG)</h1>\n"
+    body = ("<title>VGG · 幻灯片 slides</title></head><body>\n"
+            "<h1>使用块的网络 VGG · Networks Using Blocks (VGG)</h1>\n"
             + "\n".join(sections) + "\n</body></html>\n")
+    return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+            f"<style>\n{font_face_css(font, embedded_chars(body))}"
+            f"body {{ font-family: {SANS}; max-width: 40em; margin: 2em auto; }}\n</style>"
+            + body)
+
+
+def write_index(out_dir: Path, decks: list[tuple[str, Path, Path]],
+                font: Path | None = None) -> Path:
+    """A page linking every deck, so the instructor opens one file."""
     target = out_dir / "index.html"
-    target.write_text(page, encoding="utf-8")
+    target.write_text(index_page(decks, font), encoding="utf-8")
     return target
 
 
@@ -66,13 +76,19 @@ def build(out_dir: Path | str = "slides", notebooks_dir: Path | str = NOTEBOOKS_
                           f"No zh/*.ipynb or en/*.ipynb under {notebooks_dir}.")
     install_vendor(out_dir, cache_dir)
     bodies = [render_deck(nb, lang) for lang, nb in notebooks]
-    font = union_font(find_cjk_font(), cjk_chars("".join(bodies)))
-    decks = []
-    for (lang, nb), body in zip(notebooks, bodies):
-        target = out_dir / deck_name(lang, nb)
+    decks = [(lang, nb, out_dir / deck_name(lang, nb)) for lang, nb in notebooks]
+    everything = "".join(bodies) + index_page(decks) + "".join(map(svg_sources, bodies))
+    font = union_font(find_cjk_font(), embedded_chars(everything))
+    missing = missing_glyphs(font, everything) if font is not None else ""
+    if missing:
+        print(pick(f"提示：课程字体里没有这些字符，没有相应字体的电脑上会显示成方框：{missing}"
+                   "（可以在 course_utils/slides/font_subset.py 的 SLIDE_SYMBOLS 里换成别的符号）。",
+                   f"Note: the course's font has no glyph for {missing}: a PC without a font "
+                   "for them shows boxes (SLIDE_SYMBOLS in course_utils/slides/font_subset.py "
+                   "can swap them for other symbols)."), file=sys.stderr)
+    for (_, _, target), body in zip(decks, bodies):
         target.write_text(finish_page(body, font), encoding="utf-8")
-        decks.append((lang, nb, target))
-    write_index(out_dir, decks)
+    write_index(out_dir, decks, font)
     return [deck for _, _, deck in decks]
 
 

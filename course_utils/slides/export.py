@@ -3,13 +3,14 @@ the deck's style sheet and font, and a check that nothing is fetched over the ne
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 from ..messages import CourseError
 from .content import prepare
-from .font_subset import cjk_chars, embed_svg_fonts, font_face_css
-from .style import DECK_CSS, SLIDE_HEIGHT, SLIDE_WIDTH
+from .font_subset import embed_svg_fonts, embedded_chars, font_face_css, slide_symbols
+from .style import DECK_CSS, SLIDE_HEIGHT, SLIDE_WIDTH, SPEAKER_CSS
 from .vendor import URLS
 
 # nbconvert's reveal template, minus the one script we cannot serve locally: the
@@ -20,10 +21,28 @@ TEMPLATE = """{%- extends 'index.html.j2' -%}
 """
 
 
+# The speaker view (reveal.js's notes plugin) is a page of its own that the deck
+# writes into a new window; the vendored plugin asks the deck for this (vendor.py), so
+# the notes get the deck's embedded font too.
+SPEAKER_VIEW_HEAD = """<script>
+window.vggSpeakerHead = function () {
+  var sheet = document.getElementById("vgg-course-deck"), faces = [];
+  try {
+    Array.prototype.forEach.call(sheet ? sheet.sheet.cssRules : [], function (rule) {
+      if (rule.type === CSSRule.FONT_FACE_RULE) faces.push(rule.cssText);
+    });
+  } catch (e) {}
+  return "<style>" + faces.join("\\n") + %s + "</style>";
+};
+</script>
+""" % json.dumps(SPEAKER_CSS)
+
+
 def finish_page(body: str, font: Path | None) -> str:
     """Put the deck's style sheet (and its font) last in ``<head>``, after the theme."""
     body = embed_svg_fonts(body, font)
-    style = f'<style id="vgg-course-deck">\n{font_face_css(font, cjk_chars(body))}{DECK_CSS}</style>\n'
+    style = (f'<style id="vgg-course-deck">\n{font_face_css(font, embedded_chars(body))}'
+             f"{DECK_CSS}</style>\n{SPEAKER_VIEW_HEAD}")
     return body.replace("</head>", style + "</head>", 1)
 
 
@@ -58,6 +77,7 @@ def render_deck(notebook: Path, lang: str) -> str:
     nb = prepare(nbformat.read(notebook, as_version=4), notebook.parent, lang)
     resources = {"metadata": {"name": notebook.stem, "path": str(notebook.parent)}}
     body, _ = exporter(lang).from_notebook_node(nb, resources=resources)
+    body = slide_symbols(body)        # ✅ ❌ ⏳ ⏹ as glyphs the embedded font has
     problems = deck_problems(body)
     if problems:
         raise CourseError(f"{notebook} 的幻灯片不能离线使用：" + "；".join(problems),

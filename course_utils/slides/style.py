@@ -21,7 +21,7 @@ HEADING_PX = {1: 46, 2: 40, 3: 34, 4: 28, 5: 26, 6: 24}
 LINE_HEIGHT = {"text": 1.45, "code": 1.3, "table": 1.2}
 IMAGE_MAX = 520                 # figures are capped at this height
 
-_SANS = f'"{CJK_FAMILY}", "Source Sans Pro", "Helvetica Neue", Helvetica, Arial, sans-serif'
+SANS = f'"{CJK_FAMILY}", "Source Sans Pro", "Helvetica Neue", Helvetica, Arial, sans-serif'
 _MONO = f'"{CJK_FAMILY}", "DejaVu Sans Mono", Menlo, Consolas, monospace'
 _HEADINGS = "\n".join(
     f".reveal .jp-RenderedHTMLCommon h{level} {{ font-size: {px}px; margin: "
@@ -34,12 +34,12 @@ DECK_CSS = f"""
   --jp-ui-font-size1: {TEXT_PX - 4}px;
   --jp-code-font-size: {CODE_PX}px;
   --jp-cell-prompt-width: 0px;
-  --jp-content-font-family: {_SANS};
-  --jp-ui-font-family: {_SANS};
+  --jp-content-font-family: {SANS};
+  --jp-ui-font-family: {SANS};
   --jp-code-font-family: {_MONO};
 }}
 .reveal, .reveal h1, .reveal h2, .reveal h3, .reveal h4, .reveal h5, .reveal h6,
-.reveal .jp-RenderedHTMLCommon {{ font-family: {_SANS}; }}
+.reveal .jp-RenderedHTMLCommon {{ font-family: {SANS}; }}
 .reveal pre, .reveal code, .reveal .highlight pre {{ font-family: {_MONO}; }}
 /* "In [3]:" says nothing to a class and takes a sixth of the width */
 .reveal .jp-InputPrompt, .reveal .jp-OutputPrompt {{ display: none; }}
@@ -66,4 +66,10 @@ DECK_CSS = f"""
   border-radius: .6em; background: #6d6d6d; color: #fff; font-weight: normal; }}
 .reveal .deck-live {{ font-size: {TEXT_PX}px; margin: .4em 0; padding: .4em .8em;
   border-left: 5px solid #1976d2; background: rgba(25, 118, 210, .08); }}
+"""
+
+# The speaker view's own page (reveal.js's notes plugin): its notes in the deck's fonts.
+SPEAKER_CSS = f"""
+body, .speaker-controls-notes, .speaker-controls-notes .value {{ font-family: {SANS}; }}
+.speaker-controls-notes pre, .speaker-controls-notes code {{ font-family: {_MONO}; }}
 """

@@ -36,7 +36,7 @@ VENDOR = {
 }
 
 # Bumped when install_vendor changes what it does to the files (a rebuild then redoes them).
-VENDOR_FORMAT = 2
+VENDOR_FORMAT = 3
 
 # Where each script the template loads lives, relative to a deck.
 URLS = {
@@ -109,8 +109,31 @@ def install_vendor(out_dir: Path, cache_dir: Path = CACHE_DIR) -> Path:
         unpack(npm_tarball(package, version, cache_dir), dest, keep)
         for css in dest.glob("dist/theme/*.css"):
             css.write_text(strip_remote_imports(css.read_text(encoding="utf-8")), encoding="utf-8")
+        for notes in (dest / "plugin/notes/notes.js", dest / "plugin/notes/notes.esm.js"):
+            if notes.is_file():
+                notes.write_text(speaker_view_with_deck_fonts(notes.read_text(encoding="utf-8")),
+                                 encoding="utf-8")
         stamp.write_text(stamp_text)
     return vendor
+
+
+# reveal.js's notes plugin writes the speaker view's page, one string literal, into a
+# new window: that page gets what the deck's ``window.vggSpeakerHead()`` returns (its
+# embedded @font-face, export.SPEAKER_VIEW_HEAD) before its ``</head>``, or Chinese
+# notes are boxes on a PC without a Chinese font.
+SPEAKER_HEAD_HOOK = '"+(window.vggSpeakerHead?window.vggSpeakerHead():"")+"'
+
+
+def speaker_view_with_deck_fonts(script: str) -> str:
+    """The notes plugin, its speaker view asking the deck for the deck's fonts."""
+    if SPEAKER_HEAD_HOOK in script:
+        return script
+    if script.count("</head>") != 1:
+        raise CourseError("reveal.js 的演讲者视图插件（plugin/notes）和预期的不一样，"
+                          "无法给它加上幻灯片的字体。",
+                          "reveal.js's speaker view plugin (plugin/notes) is not what the "
+                          "build expects: cannot give it the deck's font.")
+    return script.replace("</head>", SPEAKER_HEAD_HOOK + "</head>", 1)
 
 
 _REMOTE_IMPORT = re.compile(r"@import\s+(?:url\()?\s*[\"']?(?:https?:)?//[^;]*;\s*", re.I)
