@@ -85,10 +85,10 @@ else:
 
 # --- each student's server ----------------------------------------------------------
 # Sizes from hub/README.md (hub/measure_memory.py): a student's server (~85 MB) and
-# lesson 3's kernel at its peak (~1.85 GB: full-size VGG-11s) need about 1.9 GB; 3 GB
-# leaves room for a second open lesson. One core each; a class rarely trains all at
+# lesson 3's kernel at its peak (~2.5 GB: full-size VGG-11s) need about 2.6 GB; 3.5 GB
+# is that with 1.25x headroom (a second tab, the page cache). One core each; a class rarely trains all at
 # the same second, so two students per physical core stay responsive.
-MEM_LIMIT = env("COURSE_HUB_MEM_LIMIT", "3G")
+MEM_LIMIT = env("COURSE_HUB_MEM_LIMIT", "3.5G")
 CPU_LIMIT = float(env("COURSE_HUB_CPU_LIMIT", "1"))
 THREADS = str(max(1, int(CPU_LIMIT)))
 
