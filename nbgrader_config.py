@@ -7,11 +7,18 @@ and 2 for each autograder test cell, whose tests are hidden from students). From
 repository root, nbgrader's usual commands work, e.g.
 
     nbgrader generate_assignment en     # release/en/05-summary-exercises.ipynb
+    nbgrader release_assignment en      # -> <exchange>/vgg-course/outbound/en/
+    nbgrader collect en                 # <exchange>/vgg-course/inbound/ -> submitted/<student>/en/
     nbgrader autograde en               # submitted/<student>/en/ -> autograded/
     nbgrader generate_feedback en       # feedback/<student>/en/*.html
+    nbgrader release_feedback en        # -> <exchange>/vgg-course/feedback/
 
-tests/test_grading.py runs this whole cycle on two made-up submissions.
+and a student's side is ``nbgrader fetch_assignment en``, ``nbgrader submit en`` and
+``nbgrader fetch_feedback en``. tests/test_grading.py runs this whole cycle, exchange
+included, on two made-up students.
 """
+
+import os
 
 from nbgrader.converters import GenerateAssignment, GenerateFeedback
 from nbgrader.preprocessors import ClearHiddenTests
@@ -23,6 +30,21 @@ c = get_config()  # noqa: F821 - nbgrader provides it
 c.CourseDirectory.course_id = "vgg-course"
 c.CourseDirectory.source_directory = "notebooks"
 c.CourseDirectory.notebook_id = GRADED_NOTEBOOK
+
+# The exchange: the one folder that release_assignment and release_feedback write to,
+# fetch_assignment and fetch_feedback read from, submit hands in to and collect takes from,
+# as <exchange>/vgg-course/{outbound,inbound,feedback}/. $NBGRADER_EXCHANGE names it; unset,
+# it is nbgrader's own default, /usr/local/share/nbgrader/exchange, where a student's nbgrader
+# with no configuration looks too. nbgrader never creates it: make it once, writable by
+# everyone who takes the course, e.g.
+#     sudo install -d -m 777 /usr/local/share/nbgrader/exchange
+# or, to try the cycle on one machine as one user,
+#     export NBGRADER_EXCHANGE=$HOME/nbgrader-exchange; mkdir -p "$NBGRADER_EXCHANGE"
+# Students' nbgrader must see the same folder and course id: on a hub, install this file as
+# /etc/jupyter/nbgrader_config.py too (and, for a folder other than the default, give the
+# students' servers the same NBGRADER_EXCHANGE).
+c.Exchange.root = os.path.abspath(os.path.expanduser(
+    os.environ.get("NBGRADER_EXCHANGE") or "/usr/local/share/nbgrader/exchange"))
 
 # Speaker notes name answers ("common mistake: answering 8"): they leave the release first.
 c.GenerateAssignment.preprocessors = [
