@@ -447,14 +447,9 @@ def _as_network(net, lang) -> bool:
 
 def _output_shape(net: nn.Module, input_shape: tuple, lang) -> tuple | None:
     """The output shape of ``net`` for a zero input, or ``None`` after saying why not."""
-    param = next(net.parameters(), None)
-    device = param.device if param is not None else torch.device("cpu")
     shape_text = "×".join(str(n) for n in input_shape[1:])
-    was_training = net.training
-    net.eval()
     try:
-        with torch.no_grad():
-            out = net(torch.zeros(input_shape, device=device))
+        out = _evaluate(net, torch.zeros(input_shape))
     except (RuntimeError, ValueError, TypeError) as err:
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
         _wrong(f"网络在 {shape_text} 的输入上出错了：{first}。提示：检查第一个全连接层的输入特征数，"
@@ -463,8 +458,6 @@ def _output_shape(net: nn.Module, input_shape: tuple, lang) -> tuple | None:
                "fully connected layer's number of inputs, and that an nn.Flatten() comes "
                "before it.", lang)
         return None
-    finally:
-        net.train(was_training)
     if not isinstance(out, torch.Tensor):
         _wrong(f"网络的输出应该是一个张量，现在是 {type(out).__name__}。",
                f"The network should return a tensor; it returned a {type(out).__name__}.", lang)
@@ -478,21 +471,28 @@ NONLINEAR = (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.PReLU, nn.ELU, nn.SELU, nn.CELU
              nn.Softmax, nn.LogSoftmax, nn.Softplus)
 
 
+def _evaluate(net: nn.Module, x: torch.Tensor):
+    """``net(x)`` in eval mode without gradients, on the net's device; the net is left
+    in the mode it was in."""
+    param = next(net.parameters(), None)
+    was_training = net.training
+    net.eval()
+    try:
+        with torch.no_grad():
+            return net(x.to(param.device if param is not None else "cpu"))
+    finally:
+        net.train(was_training)
+
+
 def _layers_as_run(net: nn.Module, input_shape: tuple) -> list[nn.Module]:
     """Every layer in the order the forward pass calls it (a layer called twice counts
     twice): a custom module may define its head before its blocks."""
     order: list[nn.Module] = []
     leaves = [m for m in net.modules() if not list(m.children())]
     hooks = [m.register_forward_hook(lambda mod, args, out: order.append(mod)) for m in leaves]
-    param = next(net.parameters(), None)
-    device = param.device if param is not None else torch.device("cpu")
-    was_training = net.training
-    net.eval()
     try:
-        with torch.no_grad():
-            net(torch.zeros(input_shape, device=device))
+        _evaluate(net, torch.zeros(input_shape))
     finally:
-        net.train(was_training)
         for h in hooks:
             h.remove()
     return order
@@ -510,15 +510,7 @@ def _outputs(net: nn.Module, input_shape: tuple, positive: bool = False) -> torc
     never negative: ``positive``), drawn without touching torch's random state."""
     gen = torch.Generator().manual_seed(0)
     x = torch.randn((4, *input_shape[1:]), generator=gen)
-    x = x.abs() if positive else x
-    param = next(net.parameters(), None)
-    was_training = net.training
-    net.eval()
-    try:
-        with torch.no_grad():
-            return net(x.to(param.device if param is not None else "cpu")).float().cpu()
-    finally:
-        net.train(was_training)
+    return _evaluate(net, x.abs() if positive else x).float().cpu()
 
 
 def _bad_scores(out: torch.Tensor, lang) -> bool | None:
