@@ -320,3 +320,43 @@ def test_every_image_a_notebook_links_exists():
         tagged = re.search(r"\.(zh|en)\.\w+$", link)
         if lang in ("zh", "en") and tagged:
             assert tagged.group(1) == lang, f"{notebook.relative_to(REPO)} shows {link}"
+
+
+def _drawn(name: str, lang: str):
+    """A figure as ``make images`` draws it (the same fonts and rcParams), laid out."""
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from course_utils.figures import images
+
+    with matplotlib.rc_context(images._rc("svg", lang)), fonts.only_course_fonts():
+        fig = images._DRAW[name](lang)
+        canvas = FigureCanvasAgg(fig)
+        renderer = canvas.get_renderer()
+        fig.draw(renderer)
+        texts = [(t.get_text(), t.get_fontsize(), t.get_window_extent(renderer))
+                 for t in fig.findobj(matplotlib.text.Text)
+                 if t.get_visible() and t.get_text().strip()]
+    return fig, texts
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("name", figures.FIGURE_NAMES)
+def test_figures_are_slide_sized_and_their_text_readable(name, lang):
+    """Shown at its own size on a 1280x720 slide, a figure needs no shrinking and its
+    smallest text is MIN_TEXT_PT (14.7 px on the projector; tests/test_decks.py measures
+    it in Chromium); no label is cut by the figure's edge or sits on another."""
+    from course_utils.figures.draw import MAX_SIZE_IN, MIN_TEXT_PT
+
+    fig, texts = _drawn(name, lang)
+    width, height = fig.get_size_inches()
+    assert width <= MAX_SIZE_IN[0] and height <= MAX_SIZE_IN[1], (name, width, height)
+    small = [(s, size) for s, size, _ in texts if size < MIN_TEXT_PT]
+    assert not small, f"{name}.{lang}: text below {MIN_TEXT_PT} pt: {small}"
+    frame = fig.bbox
+    cut = [s for s, _, box in texts if box.x0 < frame.x0 - 0.5 or box.x1 > frame.x1 + 0.5
+           or box.y0 < frame.y0 - 0.5 or box.y1 > frame.y1 + 0.5]
+    assert not cut, f"{name}.{lang}: text cut by the figure's edge: {cut}"
+    on_top = [(a, b) for i, (a, _, box_a) in enumerate(texts) for b, _, box_b in texts[i + 1:]
+              if box_a.shrunk(0.9, 0.8).overlaps(box_b.shrunk(0.9, 0.8))]
+    assert not on_top, f"{name}.{lang}: labels drawn over each other: {on_top}"

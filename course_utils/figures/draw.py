@@ -18,6 +18,13 @@ COLORS = {
 }
 GREY = "#555555"
 
+# The smallest text any course figure draws, in points. A figure is shown at its own
+# size (an SVG inch is 96 CSS px, 72 pt) on a 1280x720 slide that reveal.js scales by
+# 0.96, so 11.5 pt is 14.7 px on the projector; figures are at most 12 in wide and
+# 5.4 in tall, so no slide has to shrink one (tests/test_decks.py measures it).
+MIN_TEXT_PT = 11.5
+MAX_SIZE_IN = (12.0, 5.4)
+
 
 def canvas(width: float, height: float):
     """A figure whose data coordinates are inches, origin bottom left."""
@@ -62,8 +69,8 @@ def box(ax, xc, yc, w, h, kind, lines=(), size=11, dashed=False, colors=None, we
         text_lines(ax, xc, yc, lines, size, colors=colors, weights=weights)
 
 
-def arrow(ax, start, end, color=GREY, width=1.3):
-    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=12,
+def arrow(ax, start, end, color=GREY, width=1.3, head=12):
+    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=head,
                                  color=color, linewidth=width, shrinkA=0, shrinkB=0))
 
 

@@ -10,11 +10,13 @@ from matplotlib.ticker import NullLocator
 from matplotlib.transforms import ScaledTranslation
 
 from ..messages import pick
-from .draw import GREY, baseline_text
+from .draw import GREY, MIN_TEXT_PT, baseline_text
 from .model_zoo import FAMILIES, FAMILY_COLORS, ORIGINAL_WEIGHTS, load_speeds, model_zoo_table
 
 BUBBLE_AREA_PER_MB = 1.8   # pt² of bubble per MB of weights: VGG-19 is ~35 pt across
-LABEL_SIZE = 8.5           # pt
+LABEL_SIZE = MIN_TEXT_PT   # pt
+WIDTH, HEIGHT = 11.8, 5.4  # inches: shown at its own size on a slide (draw.MAX_SIZE_IN)
+AXES = (0.95, 1.2, 8.55, 4.85)   # left, bottom, right, top, in inches
 
 
 def _segment_distance(p, a, b) -> float:
@@ -80,8 +82,10 @@ def _place_labels(names, points, radii, bounds):
 def draw_model_zoo(lang: str, speeds: dict | None = None):
     speeds = speeds or load_speeds()
     rows = [r for r in model_zoo_table(speeds=speeds) if r["images_per_sec"]]
-    fig = Figure(figsize=(10, 6.4))
-    ax = fig.add_axes((0.075, 0.17, 0.68, 0.72))   # fixed: no layout engine measures labels
+    fig = Figure(figsize=(WIDTH, HEIGHT))
+    left, bottom, right, top = AXES    # fixed: no layout engine measures labels
+    ax = fig.add_axes((left / WIDTH, bottom / HEIGHT, (right - left) / WIDTH,
+                       (top - bottom) / HEIGHT))
     areas = [r["file_mb"] * BUBBLE_AREA_PER_MB for r in rows]   # marker area in pt²
     for r, area in zip(rows, areas):
         ax.scatter(r["images_per_sec"], r["acc1"], s=area, color=FAMILY_COLORS[r["family"]],
@@ -95,6 +99,7 @@ def draw_model_zoo(lang: str, speeds: dict | None = None):
     ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
     ax.xaxis.set_minor_locator(NullLocator())
     ax.set_ylim(54, 85)
+    ax.tick_params(labelsize=LABEL_SIZE)
     ax.grid(True, color="#dddddd", linewidth=0.8, zorder=0)
 
     # Names beside bubbles, once the axes' scale is final.
@@ -123,56 +128,57 @@ def draw_model_zoo(lang: str, speeds: dict | None = None):
         return baseline_text(fig, x, y, s, size, transform=inch, **kw)
 
     threads = _threads_phrase(speeds["threads"], lang)
-    note(4.25, 0.62, pick(f"推理速度（每秒图像数，{threads}，对数坐标）→ 越往右越快",
-                          f"inference speed (images per second, {threads}, log scale) → faster",
-                          lang), 11)
-    note(0.22, 3.4, pick("ImageNet top-1 准确率（%）→ 越往上越准",
-                         "ImageNet top-1 accuracy (%) → more accurate", lang), 11, rotation=90)
-    note(0.75, 5.95, pick("常见图像分类模型：准确率、速度与大小",
+    note((left + right) / 2, 0.78, pick(f"推理速度（每秒图像数，{threads}，对数坐标）→ 越往右越快",
+                                        f"inference speed (images per second, {threads}, log "
+                                        "scale) → faster", lang), 12)
+    note(0.3, (bottom + top) / 2, pick("ImageNet top-1 准确率（%）→ 越往上越准",
+                                       "ImageNet top-1 accuracy (%) → more accurate", lang), 12,
+         rotation=90)
+    note(left, 5.08, pick("常见图像分类模型：准确率、速度与大小",
                           "Model zoo: accuracy, speed and size", lang), 15,
          ha="left", fontweight="bold")
 
-    # Family colours (Latin names: the same in both languages).
-    x0, y = 7.85, 5.55
-    note(x0, y, pick("模型系列", "family", lang), 10.5, ha="left", fontweight="bold")
+    # Family colours (Latin names: the same in both languages), in two columns.
+    x0, y = right + 0.35, top - 0.1
+    note(x0, y, pick("模型系列", "family", lang), LABEL_SIZE, ha="left", fontweight="bold")
     present = [fam for _, fam in FAMILIES if any(r["family"] == fam for r in rows)]
+    per_column = math.ceil(len(present) / 2)
     for k, fam in enumerate(present):
-        yy = y - 0.23 * (k + 1)
-        fig.add_artist(Circle((x0 + 0.08, yy + 0.05), 0.065, transform=inch,
+        xx, yy = x0 + 1.45 * (k // per_column), y - 0.235 * (k % per_column + 1)
+        fig.add_artist(Circle((xx + 0.08, yy + 0.055), 0.07, transform=inch,
                               facecolor=FAMILY_COLORS[fam], alpha=0.7, edgecolor="black",
                               linewidth=0.5))
-        note(x0 + 0.22, yy, fam, 9.5, ha="left")
+        note(xx + 0.24, yy, fam, LABEL_SIZE, ha="left")
 
     # Bubble-size key, drawn with the same area scale as the bubbles.
-    yk = y - 0.23 * (len(present) + 1) - 0.25
+    yk = y - 0.235 * (per_column + 1) - 0.2
     note(x0, yk, pick("气泡面积：权重文件大小", "bubble area: file size", lang),
-         10, ha="left", fontweight="bold")
+         LABEL_SIZE, ha="left", fontweight="bold")
     for k, mb in enumerate((10, 100, 500)):
         radius = (mb * BUBBLE_AREA_PER_MB / math.pi) ** 0.5 / 72      # inches
-        cy = yk - 0.35 - 0.5 * k
+        cy = yk - 0.35 - 0.45 * k - (0.1 if mb == 500 else 0)
         fig.add_artist(Circle((x0 + 0.3, cy), radius, transform=inch, facecolor="#cccccc",
                               alpha=0.6, edgecolor="black", linewidth=0.5))
-        note(x0 + 0.72, cy - 0.05, f"{mb} MB", 9.5, ha="left")
+        note(x0 + 0.72, cy - 0.055, f"{mb} MB", LABEL_SIZE, ha="left")
 
     m = speeds["machine"]
     # Three short lines rather than two long ones: a line wider than the figure is cut.
     sources = [
-        pick("准确率与文件大小：torchvision {tv} 自带的权重元数据（ImageNet-1K）；",
-             "Accuracy and file size: the weights metadata that ships with torchvision {tv} "
-             "(ImageNet-1K);", lang).format(tv=m["torchvision"]),
-        pick("每个模型都取 torchvision 的第一版权重 {w}；各自怎么训练的，见课上的表格。",
-             "every model's first torchvision weights, {w}; how each was trained: the lesson's "
-             "table.", lang).format(w=ORIGINAL_WEIGHTS),
-        pick("速度：在 {cpu} 上实测（{how}），torch {torch}，批量 {b}，{s}×{s} 输入，"
-             "随机权重，{date}。",
-             "Speed: measured on {cpu} ({how}), torch {torch}, batch {b}, {s}×{s} input, "
-             "random weights, {date}.", lang).format(
-            cpu=m["cpu"], how=_threads_phrase(speeds["threads"], lang, clock=True),
+        pick("准确率与文件大小：torchvision {tv} 自带的权重元数据（ImageNet-1K），"
+             "每个模型取第一版权重 {w}；",
+             "Accuracy and file size: torchvision {tv}'s weights metadata (ImageNet-1K), "
+             "each model's first weights, {w};", lang).format(tv=m["torchvision"],
+                                                              w=ORIGINAL_WEIGHTS),
+        pick("各自怎么训练的，见课上的表格。速度：在 {cpu} 上实测（{how}），",
+             "how each was trained: the lesson's table. Speed: measured on {cpu} ({how}),",
+             lang).format(cpu=m["cpu"], how=_threads_phrase(speeds["threads"], lang, clock=True)),
+        pick("torch {torch}，批量 {b}，{s}×{s} 输入，随机权重，{date}。",
+             "torch {torch}, batch {b}, {s}×{s} input, random weights, {date}.", lang).format(
             torch=m["torch"], b=speeds["batch_size"], s=speeds["input_size"],
             date=speeds["date"]),
     ]
     for k, line in enumerate(sources):
-        note(0.75, 0.4 - 0.16 * k, line, 8.5, ha="left", color=GREY)
+        note(0.3, 0.5 - 0.2 * k, line, LABEL_SIZE, ha="left", color=GREY)
     return fig
 
 

@@ -58,7 +58,10 @@ def exporter(lang: str):
     config = Config()
     for key, value in URLS.items():
         setattr(config.SlidesExporter, key, value)
-    config.SlidesExporter.embed_images = True       # figures travel inside the deck
+    # Figures travel inside the deck through content.embed_local_images; nbconvert's own
+    # embedding re-parses each inline HTML tag alone, so "<span>optional</span>" in a
+    # heading came out as an empty "<span />" followed by the word.
+    config.SlidesExporter.embed_images = False
     config.SlidesExporter.reveal_scroll = True      # long code cells scroll, not overflow
     config.SlidesExporter.reveal_number = "c/t"
     # 16:9 like the projector, so the whole width of the screen holds text
