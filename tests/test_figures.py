@@ -162,17 +162,25 @@ def test_start_lesson_zh_sets_the_course_font(capsys):
     assert "apt" not in out and "提示" not in out, out
 
 
-def test_svgs_do_not_depend_on_the_machines_fonts():
-    """A system font of the course font's name (another version, say) changes nothing."""
+def test_svgs_do_not_depend_on_the_machines_fonts(tmp_path):
+    """A system font of the course font's name (another version, say, with a bold
+    face the pip font lacks) changes nothing."""
+    import shutil
+
     from matplotlib import font_manager as fm
 
     before = list(fm.fontManager.ttflist)
     reference = [figures.render(name, "zh") for name in ("vgg_block", "model_zoo")]
     try:
-        # A look-alike: DejaVu Serif registered under the CJK font's name, first in line.
-        serif = next(f for f in before if f.name == "DejaVu Serif")
-        fake = dataclasses.replace(serif, name=figures.COURSE_CJK_FONT)
-        fm.fontManager.ttflist = [fake, *before]
+        # Look-alikes where a system's fonts live: DejaVu Serif, regular and bold,
+        # copied out of matplotlib and registered under the CJK font's name, first in line.
+        fakes = []
+        for face in (f for f in fm.fontManager.ttflist if f.name == "DejaVu Serif"):
+            copy = tmp_path / Path(face.fname).name
+            shutil.copy(face.fname, copy)
+            fakes.append(dataclasses.replace(face, fname=str(copy), name=figures.COURSE_CJK_FONT))
+        assert {f.weight for f in fakes} >= {400, 700}, fakes
+        fm.fontManager.ttflist = [*fakes, *fm.fontManager.ttflist]
         fonts._clear_font_caches()
         again = [figures.render(name, "zh") for name in ("vgg_block", "model_zoo")]
     finally:
