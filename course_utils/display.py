@@ -11,6 +11,7 @@ import torch
 
 from .data import get_fashion_mnist_labels
 from .figures import cjk_rc
+from .figures.draw import MIN_TEXT_PT
 from .messages import get_lang, pick
 from .shapes import LayerRow, human, shape_text
 
@@ -68,10 +69,11 @@ def show_images(images, titles=None, ncols: int = 8, scale: float = 1.4, colors=
         if i < n:
             ax.imshow(images[i], cmap="gray_r")
             if titles is not None:
-                ax.set_title(titles[i], fontsize=9, color=(colors[i] if colors else "black"),
+                ax.set_title(titles[i], fontsize=MIN_TEXT_PT,
+                             color=(colors[i] if colors else "black"),
                              **family)
     if heading:
-        fig.suptitle(heading, fontsize=10, **family)
+        fig.suptitle(heading, fontsize=MIN_TEXT_PT + 1, **family)
     fig.tight_layout()
     return fig
 

@@ -205,8 +205,8 @@ def show_runs(runs: list[Run], title: str, lang: str | None = None):
     import matplotlib.pyplot as plt
 
     lang = get_lang(lang)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(8.5, 3.0),
-                                      gridspec_kw={"width_ratios": [2, 1]})
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.3),
+                                      gridspec_kw={"width_ratios": [1.8, 1.2]})
     for run in runs:
         left.plot(_smooth(run.losses), label=run.label)
     left.set_xlabel(pick("批量", "batch", lang))

@@ -15,6 +15,7 @@ import ipywidgets as widgets
 import torch
 from torch import nn
 
+from .figures.draw import MIN_TEXT_PT
 from .messages import CourseError, get_lang, pick
 from .widgets import _control, _tag
 
@@ -70,19 +71,19 @@ def draw_block(image: torch.Tensor, maps: torch.Tensor, block: int, label: str,
     chosen = _strongest(maps, MAPS_SHOWN)
     cols = 9
     rows = 1 + (len(chosen) + cols - 2) // (cols - 1)
-    fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.0, rows * 1.15))
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.2, rows * 1.35))
     for ax in axes.flat:
         ax.axis("off")
     axes.flat[0].imshow(image.reshape(image.shape[-2:]), cmap="gray")
-    axes.flat[0].set_title(label, fontsize=9)
+    axes.flat[0].set_title(label, fontsize=MIN_TEXT_PT)
     slots = [ax for i, ax in enumerate(axes.flat) if i % cols != 0]
     for ax, channel in zip(slots, chosen):
         ax.imshow(maps[channel], cmap="viridis")
-        ax.set_title(pick(f"通道 {channel}", f"ch {channel}", lang), fontsize=8)
+        ax.set_title(pick(f"通道 {channel}", f"ch {channel}", lang), fontsize=MIN_TEXT_PT)
     c, h, w = maps.shape
     fig.suptitle(pick(f"第 {block} 块的输出：{c} 个通道，每个 {h}×{w}（显示最活跃的 {len(chosen)} 个）",
                       f"Block {block} output: {c} channels of {h}×{w} (the {len(chosen)} most active shown)",
-                      lang), fontsize=10)
+                      lang), fontsize=MIN_TEXT_PT + 1)
     fig.tight_layout()
     return fig
 
@@ -162,7 +163,7 @@ def show_first_filters(net: nn.Module, lang: str | None = None):
     weights = conv.weight.detach().float().cpu()[:, 0]
     cols = 8
     rows = (len(weights) + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(cols * 0.8, rows * 0.85))
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * 0.95, rows * 0.95 + 0.4))
     for ax in axes.flat:
         ax.axis("off")
     limit = weights.abs().max().item() or 1.0
@@ -171,7 +172,7 @@ def show_first_filters(net: nn.Module, lang: str | None = None):
     h, w = weights.shape[-2:]
     fig.suptitle(pick(f"第一个卷积层的 {len(weights)} 个 {h}×{w} 卷积核（红为正，蓝为负）",
                       f"The first convolution's {len(weights)} {h}×{w} kernels (red positive, blue negative)",
-                      lang), fontsize=10)
+                      lang), fontsize=MIN_TEXT_PT + 1)
     fig.tight_layout()
     plt.show()
     return fig

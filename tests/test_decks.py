@@ -83,16 +83,47 @@ TEXT_KINDS = {
 }
 # Readable from the back row of a classroom: screen pixels at 1280x720, at least.
 MIN_PX = {"code": 18, "output": 16, "table": 16, "text": 18}
+# Figure text, labels and ticks alike: the smallest glyph's font size, on the screen.
+MIN_FIGURE_PX = 14
 
 # Every slide, in order: its size in slide units (reveal.js scales the slide to the
 # window) and the smallest font of each kind of text on it in screen pixels (the CSS
 # size times reveal's scale), the deck's Reveal object coming from require.js as the
-# deck loads it.
-WALK = """async () => {
+# deck loads it. A figure's text size is read from the figure itself: matplotlib
+# stores each label as outlines in a group scaled by its font size / 100 (its
+# FONT_SCALE), in the SVG's own units; the figure's height on the screen over its
+# viewBox's height turns those units into screen pixels.
+WALK = r"""async () => {
   const Reveal = await new Promise(ok => require(["vendor/reveal.js/dist/reveal.js"], ok));
   const height = Reveal.getConfig().height;
   const kinds = %s;
   const seen = [];
+  const svgText = src => {
+    const m = /^data:image\/svg\+xml;base64,(.*)$/.exec(src);
+    if (!m) return null;
+    const bytes = Uint8Array.from(atob(m[1]), c => c.charCodeAt(0));
+    const doc = new DOMParser().parseFromString(new TextDecoder().decode(bytes),
+                                                "image/svg+xml");
+    const sizes = [...doc.querySelectorAll("g[transform]")]
+      .map(g => /scale\(([\d.e-]+)[ ,]+-([\d.e-]+)\)/.exec(g.getAttribute("transform")))
+      .filter(Boolean).map(s => 100 * parseFloat(s[1]));
+    return {viewHeight: doc.documentElement.viewBox.baseVal.height,
+            units: sizes.length ? Math.min(...sizes) : null,
+            glyphs: doc.querySelectorAll("use").length};
+  };
+  const figure = img => {
+    const src = img.getAttribute("src") || "";
+    const shown = img.clientHeight * Reveal.getScale();
+    const found = {format: src.slice(0, 24), shown: Math.round(shown),
+                   width: Math.round(img.clientWidth * Reveal.getScale())};
+    const svg = svgText(src);
+    if (svg) {
+      found.format = "svg";
+      found.glyphs = svg.glyphs;
+      if (svg.units) found.px = svg.units * shown / svg.viewHeight;
+    }
+    return found;
+  };
   Reveal.getHorizontalSlides().forEach((column, h) => {
     const rows = Math.max(1, column.querySelectorAll(":scope > section").length);
     for (let v = 0; v < rows; v++) {
@@ -105,8 +136,10 @@ WALK = """async () => {
           .map(e => parseFloat(getComputedStyle(e).fontSize) * Reveal.getScale());
         if (sizes.length) smallest[kind] = Math.min(...sizes);
       }
-      seen.push({h, v, height: slide.scrollHeight, limit: height, smallest,
-                 title: (slide.innerText || "").trim().split("\\n")[0].slice(0, 60)});
+      const figures = [...slide.querySelectorAll("img")]
+        .filter(i => !i.closest("aside.notes")).map(figure);
+      seen.push({h, v, height: slide.scrollHeight, limit: height, smallest, figures,
+                 title: (slide.innerText || "").trim().split("\n")[0].slice(0, 60)});
     }
   });
   Reveal.slide(0, 0);                       // back to the title, for the font check
@@ -144,6 +177,7 @@ def opened(browser, built_decks):
               text: document.querySelector('.reveal .slides').textContent,
               images: [...document.images].map(i => [i.alt, i.complete && i.naturalWidth > 0]),
               notes: document.querySelectorAll('aside.notes').length,
+              badges: [...document.querySelectorAll('.reveal .deck-optional')].map(e => e.textContent),
               links: [...document.querySelectorAll('.reveal a[href]')].map(a => a.getAttribute('href')),
               faces: [...document.fonts].map(f => [f.family.replace(/"/g, ''), f.status]),
               cjkReady: document.fonts.check('20px "%s"', '块'),
@@ -202,6 +236,38 @@ def test_deck_text_is_readable_from_the_back_row(opened, name):
     small = [(s["h"], s["v"], kind, round(px, 1), s["title"]) for s in walk
              for kind, px in s["smallest"].items() if px < MIN_PX[kind]]
     assert not small, f"{name}: text smaller than {MIN_PX} px on a 1280x720 screen: {small}"
+
+
+@pytest.mark.parametrize("name", DECKS)
+def test_figure_text_is_readable_from_the_back_row(opened, name):
+    """Every figure on a slide is vector (crisp on any projector, and its text
+    measurable), and its smallest label is at least MIN_FIGURE_PX on the screen."""
+    walk = opened(name)["walk"]
+    figures = [(s["h"], s["v"], s["title"], f) for s in walk for f in s["figures"]]
+    raster = [(h, v, title, f["format"]) for h, v, title, f in figures if f["format"] != "svg"]
+    assert not raster, f"{name}: figures that are not SVG (their text cannot be measured): {raster}"
+    unmeasured = [(h, v, title) for h, v, title, f in figures if f["glyphs"] and "px" not in f]
+    assert not unmeasured, f"{name}: figures with text of no known size: {unmeasured}"
+    small = [(h, v, title, round(f["px"], 1)) for h, v, title, f in figures
+             if f.get("px", MIN_FIGURE_PX) < MIN_FIGURE_PX]
+    assert not small, (f"{name}: figure text smaller than {MIN_FIGURE_PX} px on a 1280x720 "
+                       f"screen: {small}")
+
+
+@pytest.mark.parametrize("lang,notebook", NOTEBOOKS, ids=DECKS)
+def test_optional_topics_carry_a_readable_badge(opened, lang, notebook):
+    """The "optional" badge says so in words (nbconvert's image embedding once left an
+    empty ``<span />`` and the word outside it: a grey dot on the screen)."""
+    from course_utils.slides.content import OPTIONAL_BADGE, OPTIONAL_TAG
+
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    optional = sum(OPTIONAL_TAG in c.get("metadata", {}).get("tags", []) and
+                   c.get("metadata", {}).get("slideshow", {}).get("slide_type") == "slide"
+                   for c in cells)
+    badges = opened(slides.deck_name(lang, notebook))["badges"]
+    assert len(badges) >= optional
+    label = OPTIONAL_BADGE[0] if lang == "zh" else OPTIONAL_BADGE[1]
+    assert set(badges) <= {label}, badges
 
 
 @pytest.mark.parametrize("name", DECKS)

@@ -24,6 +24,10 @@ GREY = "#555555"
 # 5.4 in tall, so no slide has to shrink one (tests/test_decks.py measures it).
 MIN_TEXT_PT = 11.5
 MAX_SIZE_IN = (12.0, 5.4)
+# The lessons' own plots (training curves, image grids, experiments) follow the same
+# rule: start_lesson sets these for the kernel, and the plots are stored as SVG too, so
+# a deck shows them sharp and tests/test_decks.py can read their text size.
+PLOT_RC = {"font.size": MIN_TEXT_PT, "figure.titlesize": MIN_TEXT_PT + 1}
 
 
 def canvas(width: float, height: float):
