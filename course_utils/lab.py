@@ -35,7 +35,7 @@ from pathlib import Path
 
 from .messages import CourseError, console_safe, get_lang, pick
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from .paths import REPO_ROOT
 LESSONS = "notebooks"            # the folder the lab opens on, inside the served root
 HOST = "127.0.0.1"
 PORT_TRIES = 50                  # as Jupyter's own port_retries
@@ -105,11 +105,13 @@ def lab_command(port: int, token: str, open_browser: bool = True) -> list[str]:
 ZH_LOCALE = {"@jupyterlab/translation-extension:plugin": {"locale": "zh_CN"}}
 
 
-def chinese_settings_dir() -> Path:
+def chinese_settings_dir(target: Path | None = None) -> Path:
     """JupyterLab's application settings with Chinese as the default interface language
     (menus, dialogs; the language pack comes from pip). A copy of the installed
     settings plus an ``overrides.json`` default: a student's own choice in
-    Settings > Language still wins, and nothing outside the course's cache changes."""
+    Settings > Language still wins, and nothing outside ``target`` (by default the
+    course's cache; the class hub names a folder every student's server can read)
+    changes."""
     import json
     import shutil
 
@@ -118,7 +120,7 @@ def chinese_settings_dir() -> Path:
     from .machine import cache_dir
 
     installed = Path(get_app_dir()) / "settings"
-    target = cache_dir() / "lab-settings-zh"
+    target = Path(target) if target is not None else cache_dir() / "lab-settings-zh"
     target.mkdir(parents=True, exist_ok=True)
     overrides = {}
     if installed.is_dir():

@@ -112,6 +112,31 @@ for name in ("FASHION_MNIST_DIR", "COURSE_LANG"):      # one read-only data set 
     if env(name):
         c.Spawner.environment[name] = env(name)
 
+# --- the lab's own language ------------------------------------------------------
+# A Chinese class sees JupyterLab's menus and dialogs in Chinese, as `make lab` gives a
+# zh student: the hub's COURSE_LANG, else its locale (LC_ALL, LC_MESSAGES, LANG), picks
+# it. The language pack comes with the course; its default goes into a copy of the lab's
+# application settings that every student's server can read (each student's own
+# Settings > Language still wins).
+from course_utils.lab import chinese_settings_dir  # noqa: E402
+from course_utils.messages import CourseError, default_lang  # noqa: E402
+
+try:
+    LAB_LANG = default_lang()
+except CourseError as err:                              # COURSE_LANG=fr, say
+    sys.exit(f"{err.zh}\n{err.en}")
+LAB_SETTINGS_ZH = Path(env("COURSE_HUB_LAB_SETTINGS",
+                           STATE / "lab-settings-zh" if MODE == "test"
+                           else "/srv/vgg-course-lab-settings-zh"))
+LAB_ARGS = []
+if LAB_LANG == "zh":
+    chinese_settings_dir(LAB_SETTINGS_ZH)
+    for path in (LAB_SETTINGS_ZH, *LAB_SETTINGS_ZH.iterdir()):   # readable by every student
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    LAB_ARGS.append(f"--LabApp.app_settings_dir={LAB_SETTINGS_ZH}")
+c.Spawner.args = LAB_ARGS
+
+
 def hidden_from_students() -> list[Path]:
     """What the instructor keeps on this server and no student's server may read."""
     repo = HERE.parent
@@ -151,7 +176,7 @@ else:
     c.Spawner.env_keep = ["JUPYTERHUB_SINGLEUSER_APP", "PATH", "PYTHONPATH", "LANG", "LC_ALL",
                           "JUPYTER_PATH", "JUPYTER_CONFIG_PATH", "JUPYTERLAB_DIR"]
     if os.geteuid() == 0:        # a container's root: the servers run as the hub does
-        c.Spawner.args = ["--ServerApp.allow_root=True"]
+        c.Spawner.args = [*LAB_ARGS, "--ServerApp.allow_root=True"]
 
 # --- servers nobody uses give their memory back --------------------------------------
 c.JupyterHub.load_roles = [{

@@ -32,6 +32,7 @@ PASSWORD = "class-password-1"
 STUDENTS = ("alice", "bob", "carol")
 LESSON = "en/02-vgg-block.ipynb"
 TARGET = "vgg-course"                  # the folder the link makes in each home
+MENUS = {"zh": ["文件", "编辑", "运行"], "en": ["File", "Edit", "Run"]}   # the lab's menu bar
 
 
 def need_hub_tools() -> None:
@@ -70,9 +71,9 @@ def edition_repo(tmp_path_factory):
 
 
 @contextmanager
-def running_hub(state: Path, **settings):
+def running_hub(state: Path, environ: dict | None = None, **settings):
     ports = {name: free_port() for name in ("PORT", "API_PORT", "PROXY_API_PORT")}
-    env = dict(os.environ, COURSE_HUB_MODE="test", COURSE_HUB_PASSWORD=PASSWORD,
+    env = dict(os.environ, **(environ or {}), COURSE_HUB_MODE="test", COURSE_HUB_PASSWORD=PASSWORD,
                COURSE_HUB_STATE=str(state), COURSE_HUB_PROFILE="smoke",
                **{f"COURSE_HUB_{k}": str(v) for k, v in {**ports, **settings}.items()},
                # the single-user servers import this checkout's course_utils
@@ -109,10 +110,14 @@ def running_hub(state: Path, **settings):
             proc.wait()
 
 
+# The module's hub is an English class whatever this machine's locale says.
+ENGLISH = {"COURSE_LANG": "", "LC_ALL": "", "LC_MESSAGES": "", "LANG": "C.UTF-8"}
+
+
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
     need_hub_tools()
-    with running_hub(tmp_path_factory.mktemp("hub")) as server:
+    with running_hub(tmp_path_factory.mktemp("hub"), environ=ENGLISH) as server:
         yield server
 
 
@@ -228,6 +233,11 @@ def test_a_student_opens_a_lesson_through_the_hub_and_runs_it(hub, edition_repo)
             page.fill("#password_input", PASSWORD)
             page.click("#login_submit")
             page.wait_for_url(re.compile(rf"/user/{name}/"), timeout=120_000)
+            # an English class's lab speaks English (a Chinese one: the test below)
+            page.locator(".lm-MenuBar-item").first.wait_for(timeout=60_000)
+            shown = page.locator(".lm-MenuBar-item").all_inner_texts()
+            assert all(menu in shown for menu in MENUS["en"]), shown
+            assert not (hub["homes"].parent / "lab-settings-zh").exists()
             # the link an instructor hands out: clone, then open the lesson in JupyterLab
             page.goto(f"{base}/hub/user-redirect/{pull_link(edition_repo, f'lab/tree/{TARGET}/{LESSON}')}")
             page.wait_for_url(re.compile(r"/lab/tree/"), timeout=120_000)
@@ -247,6 +257,55 @@ def test_a_student_opens_a_lesson_through_the_hub_and_runs_it(hub, edition_repo)
         finally:
             browser.close()
     assert (hub["homes"] / name / TARGET / LESSON).is_file()
+
+
+def lab_menus(base: str, name: str) -> list[str]:
+    """Log in as ``name`` in Chromium and read the lab's menu bar as the student sees it."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.goto(f"{base}/hub/login")
+            page.fill("#username_input", name)
+            page.fill("#password_input", PASSWORD)
+            page.click("#login_submit")
+            page.wait_for_url(re.compile(rf"/user/{name}/lab"), timeout=120_000)
+            bar = page.locator(".lm-MenuBar-item")
+            bar.first.wait_for(timeout=60_000)
+            return bar.all_inner_texts()
+        finally:
+            browser.close()
+
+
+@pytest.mark.parametrize("lang, environ", [
+    ("zh", {"COURSE_LANG": "zh"}),
+    # no COURSE_LANG: the hub's locale decides, as for `make lab`
+    ("zh", {"COURSE_LANG": "", "LC_ALL": "", "LC_MESSAGES": "", "LANG": "zh_CN.UTF-8"}),
+], ids=["COURSE_LANG=zh", "LANG=zh_CN"])
+def test_a_chinese_class_gets_a_chinese_lab(lang, environ, tmp_path):
+    """The lab's own menus speak the class's language, through the hub, in Chromium."""
+    need_hub_tools()
+    need_browser()
+    with running_hub(tmp_path / "hub", environ=environ) as server:
+        shown = lab_menus(server["base"], "mei")
+        settings = tmp_path / "hub" / "lab-settings-zh" / "overrides.json"
+        assert settings.is_file() == (lang == "zh")
+    assert all(menu in shown for menu in MENUS[lang]), shown
+
+
+def test_a_wrong_course_lang_stops_the_hub_in_both_languages(tmp_path):
+    need_hub_tools()
+    env = dict(os.environ, COURSE_HUB_MODE="test", COURSE_HUB_PASSWORD=PASSWORD,
+               COURSE_HUB_STATE=str(tmp_path), COURSE_LANG="fr")
+    done = subprocess.run([sys.executable, "-m", "jupyterhub", "-f", str(HUB / "jupyterhub_config.py")],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    said = done.stdout + done.stderr
+    assert "COURSE_LANG" in said and "fr" in said
+    assert re.search(r"[\u4e00-\u9fff]", said), said
+    assert "Traceback" not in said, said[-2000:]
 
 
 def test_the_class_login_signs_up_waits_for_the_instructor_and_speaks_both_languages(tmp_path):
