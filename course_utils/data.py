@@ -43,13 +43,13 @@ import torch.nn.functional as F
 from .machine import cache_dir
 from .messages import DataError, LanguageError, console_safe, get_lang, pick, whole_number
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from .paths import REPO_ROOT, in_checkout
 
 
 def _data_home() -> Path:
     """``data/`` in a checkout of the course; for an installed package (a hub, Colab),
     the user's cache: site-packages is neither the student's nor writable."""
-    if (REPO_ROOT / "pyproject.toml").is_file() and (REPO_ROOT / "notebooks").is_dir():
+    if in_checkout():
         return REPO_ROOT / "data"
     return cache_dir() / "data"
 

@@ -35,8 +35,7 @@ import nbformat
 from .cells import is_notes, is_solution, strip_test_markers
 from .messages import LANGS, pick
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = REPO_ROOT / "notebooks"
+from .paths import NOTEBOOKS_DIR as NOTEBOOKS, REPO_ROOT
 DEFAULT_OUT = REPO_ROOT / "build" / "student"
 IMAGES = "Images"                       # folder for linked pictures, beside zh/ and en/
 

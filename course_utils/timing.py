@@ -30,9 +30,7 @@ from pathlib import Path
 from .cells import slide_type, source_of
 from .messages import CourseError
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
-README = REPO_ROOT / "README.md"
+from .paths import NOTEBOOKS_DIR, README
 CLASS_MINUTES = 90
 OPTIONAL_TAG = "optional"
 README_START, README_END = "<!-- timing:start -->", "<!-- timing:end -->"

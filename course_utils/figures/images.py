@@ -17,8 +17,7 @@ from .lesson_figures import draw_modularization, draw_vgg, draw_vgg_block
 from .model_zoo import SPEED_DEFAULTS, SPEEDS_FILE, measure_speeds, save_speeds
 from .model_zoo_chart import draw_model_zoo
 
-REPO_ROOT = Path(__file__).resolve().parent.parent.parent
-IMAGES_DIR = REPO_ROOT / "Images"
+from ..paths import IMAGES_DIR
 FIGURE_NAMES = ("modularization", "vgg_block", "vgg", "model_zoo")
 _DRAW = {"modularization": draw_modularization, "vgg_block": draw_vgg_block,
          "vgg": draw_vgg, "model_zoo": draw_model_zoo}

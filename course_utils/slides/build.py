@@ -15,8 +15,7 @@ from .font_subset import (embedded_chars, find_cjk_font, font_face_css, missing_
 from .style import SANS
 from .vendor import CACHE_DIR, install_vendor
 
-REPO_ROOT = Path(__file__).resolve().parent.parent.parent
-NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
+from ..paths import NOTEBOOKS_DIR
 LANGS = ("zh", "en")
 
 
