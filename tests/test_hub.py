@@ -219,6 +219,18 @@ def test_the_link_brings_back_a_deleted_course_and_keeps_a_students_work(hub, ed
         sorted(p.name for p in (edition_repo / "en").glob("*.ipynb"))   # ...and one click brings it back
 
 
+def open_lab_and_read_menus(page, base: str, name: str) -> list[str]:
+    """Log in through the hub's page as ``name``; the lab's menu bar, once it is drawn."""
+    page.goto(f"{base}/hub/login")
+    page.fill("#username_input", name)
+    page.fill("#password_input", PASSWORD)
+    page.click("#login_submit")
+    page.wait_for_url(re.compile(rf"/user/{name}/lab"), timeout=120_000)
+    bar = page.locator(".lm-MenuBar-item")
+    bar.first.wait_for(timeout=60_000)
+    return bar.all_inner_texts()
+
+
 def test_a_student_opens_a_lesson_through_the_hub_and_runs_it(hub, edition_repo):
     need_browser()
     from playwright.sync_api import expect, sync_playwright
@@ -228,14 +240,8 @@ def test_a_student_opens_a_lesson_through_the_hub_and_runs_it(hub, edition_repo)
         browser = launch_chromium(p)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(f"{base}/hub/login")
-            page.fill("#username_input", name)
-            page.fill("#password_input", PASSWORD)
-            page.click("#login_submit")
-            page.wait_for_url(re.compile(rf"/user/{name}/"), timeout=120_000)
+            shown = open_lab_and_read_menus(page, base, name)
             # an English class's lab speaks English (a Chinese one: the test below)
-            page.locator(".lm-MenuBar-item").first.wait_for(timeout=60_000)
-            shown = page.locator(".lm-MenuBar-item").all_inner_texts()
             assert all(menu in shown for menu in MENUS["en"]), shown
             assert not (hub["homes"].parent / "lab-settings-zh").exists()
             # the link an instructor hands out: clone, then open the lesson in JupyterLab
@@ -266,15 +272,8 @@ def lab_menus(base: str, name: str) -> list[str]:
     with sync_playwright() as p:
         browser = launch_chromium(p)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
-            page.goto(f"{base}/hub/login")
-            page.fill("#username_input", name)
-            page.fill("#password_input", PASSWORD)
-            page.click("#login_submit")
-            page.wait_for_url(re.compile(rf"/user/{name}/lab"), timeout=120_000)
-            bar = page.locator(".lm-MenuBar-item")
-            bar.first.wait_for(timeout=60_000)
-            return bar.all_inner_texts()
+            return open_lab_and_read_menus(browser.new_page(viewport={"width": 1280, "height": 800}),
+                                           base, name)
         finally:
             browser.close()
 
